@@ -1,0 +1,21 @@
+/** The outcome of one rate-limit check. */
+export type RateLimitDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
+
+/** Counts requests per key (a user ID) in fixed windows; in memory or in Redis. */
+export interface RateLimiter {
+  consume(key: string): Promise<RateLimitDecision>;
+  /** Resolves when the shared counter store (Redis) answers; absent for in-memory limiters. */
+  ping?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Raised by a limiter configured to fail closed when its counter store cannot be reached; the
+ * server answers with 503.
+ */
+export class RateLimiterUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RateLimiterUnavailableError';
+  }
+}
