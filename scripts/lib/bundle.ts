@@ -11,7 +11,7 @@ import {
 
 type JsonObject = Record<string, unknown>;
 
-/** Where a subtree of the bundled document was copied from. */
+/** Source location of a subtree that was copied into the bundle. */
 interface Origin {
   readonly bundlePointer: string;
   readonly source: SourceFile;
