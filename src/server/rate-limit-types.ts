@@ -1,11 +1,18 @@
 /** The outcome of one rate-limit check. */
-export type RateLimitDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
+export type RateLimitDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly retryAfterMs: number };
 
 /** Counts requests per key (a user ID) in fixed windows; in memory or in Redis. */
 export interface RateLimiter {
   consume(key: string): Promise<RateLimitDecision>;
   /** Resolves when the shared counter store (Redis) answers; absent for in-memory limiters. */
   ping?(): Promise<void>;
+  /**
+   * True when `consume` allows requests while the counter store is unreachable. Readiness then
+   * stays up during a Redis outage, since the instance keeps serving.
+   */
+  readonly failsOpen?: boolean;
   close(): Promise<void>;
 }
 

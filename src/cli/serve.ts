@@ -1,0 +1,147 @@
+import { once } from 'node:events';
+import { type Logger, pino } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import {
+  ConfigError,
+  loadServeConfig,
+  NO_VALIDATE_HELP,
+  redactUrlPassword,
+  SETTINGS,
+  type ServeConfig,
+} from '../server/config.js';
+import { type RunningServer, startServer } from '../server/listen.js';
+import { MemoryRateLimiter, unlimitedRateLimiter } from '../server/rate-limit-memory.js';
+import { RedisRateLimiter } from '../server/rate-limit-redis.js';
+import type { RateLimiter } from '../server/rate-limit-types.js';
+import { resolveSecret } from '../server/secret.js';
+import { parseCommandArgs, printError, UsageError } from './args.js';
+import { describeStore, openStore } from './store.js';
+
+export const SERVE_USAGE = `usage: mutual-rooms serve [options]
+
+Serves GET /_matrix/client/v1/mutual_rooms, and GET /health/live, /health/ready and /metrics
+for operators. On SIGINT or SIGTERM it stops accepting connections, finishes the requests in
+flight and exits with status 0. Each option falls back to the environment variable shown, then
+to the default.
+
+options:
+${SETTINGS.map((setting) => {
+  const fallback = setting.default === undefined ? '' : ` (default ${setting.default})`;
+  return `  --${setting.option.padEnd(18)} ${setting.env}: ${setting.description}${fallback}`;
+}).join('\n')}
+  ${NO_VALIDATE_HELP}
+  MUTUAL_ROOMS_SECRET (environment only): next_batch signing secret, at least 32 bytes`;
+
+/** Runs `mutual-rooms serve`: listens until SIGINT or SIGTERM, then closes cleanly. */
+export async function runServeCommand(argv: string[]): Promise<number> {
+  const options = {
+    ...Object.fromEntries(SETTINGS.map((setting) => [setting.option, { type: 'string' as const }])),
+    'no-validate': { type: 'boolean' as const },
+  };
+  const { values, positionals } = parseCommandArgs(argv, options, false);
+  if (values.help) {
+    console.log(SERVE_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+
+  let config: ServeConfig;
+  try {
+    config = loadServeConfig(values);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    printError(`mutual-rooms serve: ${error.message}`);
+    return 2;
+  }
+  await serveUntilSignal(config, pino({ level: config.logLevel }));
+  return 0;
+}
+
+/**
+ * Opens the store, listens, calls `onListening` with the base URL, and on SIGINT or SIGTERM closes
+ * the server, rate limiter and store.
+ */
+export async function serveUntilSignal(
+  config: ServeConfig,
+  logger: Logger,
+  onListening: (url: string) => void = () => {},
+): Promise<void> {
+  const store = await openStore(config, logger);
+  const rateLimiter = createRateLimiter(config, logger);
+  try {
+    const { secret, source } = await resolveSecret(config.secret, store);
+    logger.info({ source }, 'pagination token secret loaded');
+    if (source === 'process') {
+      logger.warn(
+        'the store keeps no secret, so next_batch tokens stop working on restart; set MUTUAL_ROOMS_SECRET',
+      );
+    }
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+    const server = await startServer({
+      store,
+      rateLimiter,
+      logger,
+      metrics,
+      validation: config.validate,
+      config: { secret, pageSize: config.pageSize, tokenTtlSeconds: config.tokenTtlSeconds },
+      host: config.host,
+      port: config.port,
+    });
+    logger.info(
+      { url: server.url, ...describeStore(config), rateLimiter: describeRateLimiter(config) },
+      'listening',
+    );
+    if (!config.validate) logger.warn('request and response validation against the spec is off');
+    onListening(server.url);
+
+    const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    await shutDown(server, config, logger, String(signal[0] ?? 'signal'));
+  } finally {
+    await rateLimiter.close();
+    await store.close();
+  }
+  logger.info('stopped');
+}
+
+/**
+ * Stops accepting connections and lets in-flight requests finish within the shutdown timeout. A
+ * second signal ends the remaining requests at once.
+ */
+async function shutDown(server: RunningServer, config: ServeConfig, logger: Logger, signal: string) {
+  logger.info(
+    { signal, timeoutSeconds: config.shutdownTimeoutSeconds },
+    'shutting down: finishing in-flight requests',
+  );
+  const forceClose = () => {
+    logger.warn('second signal: ending in-flight requests now');
+    void server.close();
+  };
+  process.once('SIGINT', forceClose).once('SIGTERM', forceClose);
+  try {
+    const { abortedRequests } = await server.shutdown(config.shutdownTimeoutSeconds * 1000);
+    if (abortedRequests > 0) {
+      logger.warn({ abortedRequests }, 'shutdown timeout reached: ended unfinished requests');
+    }
+  } finally {
+    process.off('SIGINT', forceClose).off('SIGTERM', forceClose);
+  }
+}
+
+function createRateLimiter(config: ServeConfig, logger: Logger): RateLimiter {
+  if (config.rateLimit === 0) return unlimitedRateLimiter;
+  const windowMs = config.rateLimitWindowSeconds * 1000;
+  if (config.redisUrl === undefined) return new MemoryRateLimiter({ limit: config.rateLimit, windowMs });
+  return new RedisRateLimiter({
+    url: config.redisUrl,
+    limit: config.rateLimit,
+    windowMs,
+    failOpen: config.rateLimitFail === 'open',
+    logger,
+  });
+}
+
+function describeRateLimiter(config: ServeConfig): string {
+  if (config.rateLimit === 0) return 'off';
+  return config.redisUrl === undefined ? 'memory' : `redis ${redactUrlPassword(config.redisUrl)}`;
+}

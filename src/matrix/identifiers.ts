@@ -1,0 +1,70 @@
+import { serverNameProblem } from './server-name.js';
+
+/** Identifier length limit of the Matrix appendices, in UTF-8 bytes including sigil and domain. */
+export const MAX_IDENTIFIER_BYTES = 255;
+
+/** Printable ASCII without ":" (U+0021 to U+007E minus U+003A). */
+const HISTORICAL_LOCALPART = /^[\x21-\x39\x3b-\x7e]+$/;
+/** Room version 12 room IDs: "!" and the 43-character URL-safe unpadded Base64 create-event hash. */
+const HASH_ROOM_ID = /^![0-9A-Za-z_-]{43}$/;
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const UTF8 = new TextEncoder();
+
+/**
+ * Returns why `value` is not a user ID, or undefined when it is one.
+ *
+ * Implements `"@" localpart ":" server_name` of the Matrix appendices ("User Identifiers") with at
+ * most 255 bytes. Localparts may use the historical character set U+0021 to U+007E, so upper case
+ * and punctuation are accepted; an empty localpart or any other character is rejected, as the
+ * appendices call such user IDs non-compliant.
+ */
+export function userIdProblem(value: string): string | undefined {
+  if (!value.startsWith('@')) return 'a user ID must start with "@"';
+  if (UTF8.encode(value).length > MAX_IDENTIFIER_BYTES) {
+    return `a user ID may have at most ${MAX_IDENTIFIER_BYTES} bytes`;
+  }
+
+  const colon = value.indexOf(':');
+  if (colon === -1) return 'a user ID needs a ":" between localpart and server name';
+  const localpart = value.slice(1, colon);
+  if (localpart === '') return 'the localpart of a user ID must not be empty';
+  if (!HISTORICAL_LOCALPART.test(localpart)) {
+    return 'the localpart of a user ID may contain only printable ASCII characters (U+0021 to U+007E)';
+  }
+  return serverNameProblem(value.slice(colon + 1));
+}
+
+/** Tests `value` against the user ID grammar, accepting historical localparts. */
+export function isUserId(value: string): boolean {
+  return userIdProblem(value) === undefined;
+}
+
+/**
+ * Returns why `value` is not a room ID, or undefined when it is one.
+ *
+ * Accepts both forms the Matrix appendices and room versions define, each at most 255 bytes:
+ * `!opaque_id:server_name` (room versions 1 to 11), where opaque_id is non-empty and contains
+ * neither ":" nor NUL, and `!` with a 43-character URL-safe Base64 hash (room version 12).
+ */
+export function roomIdProblem(value: string): string | undefined {
+  if (!value.startsWith('!')) return 'a room ID must start with "!"';
+  if (UTF8.encode(value).length > MAX_IDENTIFIER_BYTES) {
+    return `a room ID may have at most ${MAX_IDENTIFIER_BYTES} bytes`;
+  }
+  if (LONE_SURROGATE.test(value)) return 'a room ID must be valid Unicode';
+
+  const colon = value.indexOf(':');
+  if (colon === -1) {
+    if (HASH_ROOM_ID.test(value)) return undefined;
+    return 'a room ID needs ":" and a server name, or a 43-character URL-safe Base64 hash after "!"';
+  }
+  const opaqueId = value.slice(1, colon);
+  if (opaqueId === '') return 'the opaque part of a room ID must not be empty';
+  if (opaqueId.includes('\0')) return 'a room ID must not contain NUL';
+  return serverNameProblem(value.slice(colon + 1));
+}
+
+/** Tests `value` against the room ID grammar of room versions 1 to 12. */
+export function isRoomId(value: string): boolean {
+  return roomIdProblem(value) === undefined;
+}

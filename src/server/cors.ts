@@ -1,0 +1,21 @@
+import type { RequestHandler } from 'express';
+
+/** CORS headers the Client-Server API v1.19 recommends on every response ("Web Browser Clients"). */
+export const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'X-Requested-With, Content-Type, Authorization',
+} as const;
+
+/**
+ * Adds the CORS headers to every response and answers `OPTIONS` with 204 and no body, running no
+ * endpoint logic, as the spec requires for pre-flight requests.
+ */
+export const cors: RequestHandler = (req, res, next) => {
+  res.set(CORS_HEADERS);
+  if (req.method === 'OPTIONS') {
+    res.status(204).end();
+    return;
+  }
+  next();
+};

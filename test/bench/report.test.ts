@@ -1,0 +1,207 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LoadResult } from '../../bench/http-load.js';
+import { RESULTS_END, RESULTS_START, rewriteResultsSection } from '../../bench/report.js';
+import type { DatasetSummary, HttpEntry, ImportEntry, MemoryResult, Skipped } from '../../bench/results.js';
+import { LatencyRecorder, percentile } from '../../bench/stats.js';
+import type { Scenario } from '../../bench/store-query.js';
+import { checkTargets, computeRatios } from '../../bench/targets.js';
+import type { Variant } from '../../bench/variants.js';
+
+function load(variant: Variant, scenario: Scenario, requestsPerSecond: number, p99Ms = 5): HttpEntry {
+  const latency = { samples: 100, p50Ms: 1, p99Ms, maxMs: p99Ms };
+  const result: LoadResult = {
+    scenario,
+    connections: 16,
+    seconds: 10,
+    responses: requestsPerSecond * 10,
+    requestsPerSecond,
+    latency,
+    non2xx: 0,
+    errors: 0,
+    timeouts: 0,
+  };
+  return { dataset: 'small', variant, store: 'SQLite', ...result };
+}
+
+const dataset: DatasetSummary = {
+  size: 'small',
+  seed: 1,
+  memberships: 10_000,
+  rooms: 1000,
+  users: 1000,
+  largestRoom: 300,
+  maxRoomsPerUser: 400,
+  heavyThreshold: 200,
+  typicalPairs: [],
+  heavyPairs: [{ userA: '@a:x.org', userB: '@b:x.org', sharedRooms: 280, roomsA: 300, roomsB: 300 }],
+  generationSeconds: 0.2,
+};
+
+function sqliteImport(membershipsPerSecond: number): ImportEntry {
+  return {
+    dataset: 'small',
+    target: 'SQLite',
+    method: 'store.importMemberships',
+    memberships: 10_000,
+    seconds: 10_000 / membershipsPerSecond,
+    membershipsPerSecond,
+  };
+}
+
+function memory(growthPercent: number): MemoryResult {
+  const latency = { samples: 10, p50Ms: 1, p99Ms: 2, maxMs: 3 };
+  return {
+    dataset: 'small',
+    variant: 'express-validated',
+    warmupSeconds: 5,
+    seconds: 20,
+    requests: 1000,
+    latency,
+    samples: 80,
+    baselineRss: 100,
+    finalRss: 100 + growthPercent,
+    peakRss: 120,
+    growthPercent,
+    heapUsedStart: 10,
+    heapUsedEnd: 11,
+  };
+}
+
+describe('computeRatios', () => {
+  it('divides (a) by each other variant', () => {
+    const http = [
+      load('express-validated', 'typical', 800),
+      load('express-unvalidated', 'typical', 1000),
+      load('node-http', 'typical', 2000),
+      load('fastify', 'typical', 1600),
+    ];
+    const [typical] = computeRatios(http, ['small']);
+    expect(typical).toEqual({
+      dataset: 'small',
+      scenario: 'typical',
+      validatedOverUnvalidated: 0.8,
+      validatedOverBare: 0.4,
+      validatedOverFastify: 0.5,
+    });
+  });
+
+  it('leaves a ratio out when a variant was skipped', () => {
+    const skipped: HttpEntry = {
+      dataset: 'small',
+      variant: 'express-unvalidated',
+      store: 'SQLite',
+      scenario: 'typical',
+      skipped: 'no option',
+    };
+    const [typical] = computeRatios([load('express-validated', 'typical', 800), skipped], ['small']);
+    expect(typical?.validatedOverUnvalidated).toBeUndefined();
+  });
+});
+
+describe('checkTargets', () => {
+  const cases: {
+    name: string;
+    http: HttpEntry[];
+    importRate: number;
+    memory: MemoryResult | Skipped;
+    want: Record<string, string>;
+  }[] = [
+    {
+      name: 'all within limits',
+      http: [
+        load('express-validated', 'typical', 900),
+        load('express-unvalidated', 'typical', 1000),
+        load('express-validated', 'heavy-first-page', 500, 20),
+      ],
+      importRate: 300_000,
+      memory: memory(10),
+      want: {
+        'validation-cost-small': 'PASS',
+        'heavy-first-page-p99-small': 'PASS',
+        'sqlite-import-small': 'PASS',
+        'rss-growth': 'PASS',
+      },
+    },
+    {
+      name: 'all beyond limits',
+      http: [
+        load('express-validated', 'typical', 840),
+        load('express-unvalidated', 'typical', 1000),
+        load('express-validated', 'heavy-first-page', 500, 20.5),
+      ],
+      importRate: 299_999,
+      memory: memory(10.5),
+      want: {
+        'validation-cost-small': 'MISS',
+        'heavy-first-page-p99-small': 'MISS',
+        'sqlite-import-small': 'MISS',
+        'rss-growth': 'MISS',
+      },
+    },
+    {
+      name: 'nothing measured',
+      http: [],
+      importRate: 0,
+      memory: { skipped: 'not run' },
+      want: {
+        'validation-cost-small': 'SKIP',
+        'heavy-first-page-p99-small': 'SKIP',
+        'sqlite-import-small': 'SKIP',
+        'rss-growth': 'SKIP',
+      },
+    },
+  ];
+
+  it.each(cases)('$name', ({ http, importRate, memory: memoryResult, want }) => {
+    const imports = importRate > 0 ? [sqliteImport(importRate)] : [];
+    const ratios = computeRatios(http, ['small']);
+    const checks = checkTargets({ datasets: [dataset], imports, http, ratios, memory: memoryResult });
+    expect(Object.fromEntries(checks.map((check) => [check.id, check.status]))).toEqual(want);
+  });
+});
+
+describe('rewriteResultsSection', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mutual-rooms-bench-report-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('replaces only the text between the markers', async () => {
+    const file = join(dir, 'marked.md');
+    writeFileSync(file, `# Title\n\nbefore\n\n${RESULTS_START}\nold\n${RESULTS_END}\n\nafter\n`);
+    await rewriteResultsSection(file, 'new');
+    expect(readFileSync(file, 'utf8')).toBe(
+      `# Title\n\nbefore\n\n${RESULTS_START}\nnew\n${RESULTS_END}\n\nafter\n`,
+    );
+  });
+
+  it('appends a marked section when there is none', async () => {
+    const file = join(dir, 'plain.md');
+    writeFileSync(file, '# Title\n');
+    await rewriteResultsSection(file, 'new');
+    expect(readFileSync(file, 'utf8')).toBe(`# Title\n\n${RESULTS_START}\nnew\n${RESULTS_END}\n`);
+  });
+});
+
+describe('latency statistics', () => {
+  it('takes percentiles by nearest rank', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 0.5)).toBe(50);
+    expect(percentile(sorted, 0.99)).toBe(99);
+    expect(percentile([7], 0.99)).toBe(7);
+    expect(percentile([], 0.5)).toBeNaN();
+  });
+
+  it('sorts recorded latencies numerically', () => {
+    const recorder = new LatencyRecorder();
+    for (const value of [10, 9, 100, 2, 1]) recorder.record(value);
+    expect(recorder.summary()).toEqual({ samples: 5, p50Ms: 9, p99Ms: 100, maxMs: 100 });
+  });
+
+  it('keeps samples beyond its first buffer', () => {
+    const recorder = new LatencyRecorder();
+    for (let i = 1; i <= 10_000; i += 1) recorder.record(i);
+    expect(recorder.summary()).toEqual({ samples: 10_000, p50Ms: 5000, p99Ms: 9900, maxMs: 10_000 });
+  });
+});
