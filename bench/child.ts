@@ -75,11 +75,18 @@ export class ChildServer {
     this.samples.length = 0;
   }
 
-  /** Closes the IPC channel, which makes the child close its server and exit; kills it after 10 s. */
+  /**
+   * Closes the IPC channel, which makes the child close its server and exit. Kills the child after
+   * 10 s, or at once with SIGTERM when the channel is already closed.
+   */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = once(this.child, 'exit');
-    this.child.disconnect();
+    if (this.child.connected) {
+      this.child.disconnect();
+    } else {
+      this.child.kill('SIGTERM');
+    }
     const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(timer);

@@ -22,7 +22,13 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 function machineSection(results: BenchResults): string {
   const { machine, settings } = results;
+  const busy = (machine.loadAverageAtStart[0] ?? 0) > machine.cores;
   return [
+    ...(busy
+      ? [
+          '- **Busy machine:** the load average exceeded the core count when the run started, so other processes competed for the CPU. Absolute figures are low and noisy; compare the ratios.',
+        ]
+      : []),
     `- Run: ${results.startedAt} to ${results.finishedAt}, mode \`${results.mode}\`, command \`${results.command}\``,
     `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`,
     `- Load average at start: ${machine.loadAverageAtStart.join(', ')} (1, 5, 15 min)`,

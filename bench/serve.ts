@@ -7,7 +7,7 @@
  */
 import { SqliteStore } from '../src/store/sqlite.js';
 import type { BenchServer } from './bare-server.js';
-import { isVariant, startVariant } from './variants.js';
+import { isVariant, startVariant, VARIANTS } from './variants.js';
 
 /** Messages from the child to the parent. */
 export type ChildMessage =
@@ -28,7 +28,9 @@ function requireEnv(name: string): string {
 
 async function main(): Promise<void> {
   const variant = requireEnv('BENCH_VARIANT');
-  if (!isVariant(variant)) throw new Error(`BENCH_VARIANT "${variant}" is not a server variant`);
+  if (!isVariant(variant)) {
+    throw new Error(`BENCH_VARIANT "${variant}" is not a server variant; use one of ${VARIANTS.join(', ')}`);
+  }
   const store = SqliteStore.open(requireEnv('BENCH_DB'));
   const config = {
     secret: Buffer.from(requireEnv('BENCH_SECRET'), 'hex'),

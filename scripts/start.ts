@@ -60,9 +60,17 @@ Mutual rooms of ${DEMO_PAIR.requester} and ${DEMO_PAIR.userId} (first page; pass
 
 async function start(): Promise<number> {
   regenerateIfStale();
+  // The demo runs on the embedded SQLite store only; `mutual-rooms serve` is the way to serve
+  // from PostgreSQL and Redis.
+  const { DATABASE_URL, REDIS_URL, ...env } = process.env;
+  if (DATABASE_URL !== undefined || REDIS_URL !== undefined) {
+    console.error(
+      'start: ignoring DATABASE_URL and REDIS_URL; the demo uses SQLite. Use `mutual-rooms serve` for them.',
+    );
+  }
   let config: ServeConfig;
   try {
-    config = loadServeConfig({}, process.env);
+    config = loadServeConfig({}, env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`start: ${error.message}`);

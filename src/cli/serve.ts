@@ -58,8 +58,9 @@ export async function runServeCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * Opens the store, listens, calls `onListening` with the base URL, and on SIGINT or SIGTERM closes
- * the server, rate limiter and store.
+ * Opens the store (PostgreSQL or SQLite) and the rate limiter (Redis or in memory), listens and
+ * calls `onListening` with the base URL. On SIGINT or SIGTERM it lets in-flight requests finish,
+ * then closes the rate limiter and the store.
  */
 export async function serveUntilSignal(
   config: ServeConfig,

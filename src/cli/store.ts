@@ -10,7 +10,11 @@ export const STORE_OPTIONS = Object.fromEntries(
   STORE_SETTINGS.map((setting) => [setting.option, { type: 'string' as const }]),
 );
 
-const PLACEHOLDERS: Readonly<Record<string, string>> = { db: 'PATH', 'database-url': 'URL', 'db-pool-size': 'N' };
+const PLACEHOLDERS: Readonly<Record<string, string>> = {
+  db: 'PATH',
+  'database-url': 'URL',
+  'db-pool-size': 'N',
+};
 
 /** Help lines of {@link STORE_OPTIONS}, each with its environment variable and default. */
 export const STORE_OPTIONS_HELP = STORE_SETTINGS.map((setting) => {

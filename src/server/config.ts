@@ -14,7 +14,7 @@ export interface ServeConfig extends StoreConfig {
   readonly rateLimitWindowSeconds: number;
   /** Redis URL of the shared rate-limit counters; in-memory counters when undefined. */
   readonly redisUrl: string | undefined;
-  /** What requests get while Redis is unreachable: served without a limit (open), or 503. */
+  /** Behaviour while Redis is unreachable: serve without a limit (open) or respond with 503 (closed). */
   readonly rateLimitFail: 'open' | 'closed';
   /** Pagination token secret from MUTUAL_ROOMS_SECRET or the secret file, if either is set. */
   readonly secret: Buffer | undefined;
@@ -25,7 +25,7 @@ export interface ServeConfig extends StoreConfig {
   readonly validate: boolean;
 }
 
-/** Where memberships and access tokens live: PostgreSQL when `databaseUrl` is set, else SQLite. */
+/** Store selection for memberships and access tokens: PostgreSQL when `databaseUrl` is set, else SQLite. */
 export interface StoreConfig {
   /** SQLite database file, used when `databaseUrl` is undefined. */
   readonly db: string;
@@ -124,7 +124,7 @@ export const SETTINGS: readonly Setting[] = [
     option: 'rate-limit-fail',
     env: 'MUTUAL_ROOMS_RATE_LIMIT_FAIL',
     default: 'open',
-    description: 'while Redis is unreachable: open serves without a rate limit, closed answers 503',
+    description: 'while Redis is unreachable: open serves without a rate limit, closed responds with 503',
   },
   {
     key: 'secretFile',

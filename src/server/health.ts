@@ -17,17 +17,17 @@ export interface ReadinessBody {
   readonly checks: { readonly store: CheckState; readonly rate_limiter?: CheckState };
 }
 
-/** Time each dependency gets to answer a readiness check before it counts as unavailable. */
+/** Time each dependency gets to respond to a readiness check before it counts as unavailable. */
 export const READY_CHECK_TIMEOUT_MS = 2000;
 
-/** Answers `GET /health/live` with 200 while the process can handle HTTP at all. */
+/** Responds to `GET /health/live` with 200 while the process can handle HTTP at all. */
 export const liveHandler: RequestHandler = (_req, res) => {
   res.set('Cache-Control', 'no-store').json({ status: 'live' });
 };
 
 /**
- * Returns the handler of `GET /health/ready`: pings the store and the rate limiter's Redis and
- * answers 200 or 503 with a {@link ReadinessBody} naming each dependency's state. A dependency
+ * Returns the handler of `GET /health/ready`, which pings the store and the rate limiter's Redis
+ * and responds with 200 or 503 and a {@link ReadinessBody} naming each dependency's state. A dependency
  * that goes down or comes back is logged once per change, not once per probe.
  */
 export function createReadyHandler(
@@ -84,7 +84,7 @@ async function runCheck(ping: () => Promise<void>): Promise<CheckOutcome> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`no answer within ${READY_CHECK_TIMEOUT_MS} ms`)),
+      () => reject(new Error(`ping timed out after ${READY_CHECK_TIMEOUT_MS} ms`)),
       READY_CHECK_TIMEOUT_MS,
     );
   });

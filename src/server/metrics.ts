@@ -23,7 +23,7 @@ export function createRequestMetrics(registry: Registry, store: MembershipStore)
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({
     name: 'mutual_rooms_http_requests_total',
-    help: 'HTTP requests answered, by method, route and status',
+    help: 'HTTP requests whose response was sent, by method, route and status',
     labelNames,
     registers: [registry],
   });
@@ -36,7 +36,7 @@ export function createRequestMetrics(registry: Registry, store: MembershipStore)
   });
   const inFlight = new Gauge({
     name: 'mutual_rooms_http_requests_in_flight',
-    help: 'HTTP requests received and not yet answered or aborted',
+    help: 'HTTP requests received whose response has not finished and was not aborted',
     registers: [registry],
   });
   registerPoolGauges(registry, store);

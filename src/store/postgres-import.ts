@@ -5,7 +5,7 @@ import { type ImportStats, MEMBERSHIPS, type MembershipRecord } from './types.js
 
 /**
  * Characters of COPY text collected before one write to the connection. Larger chunks mean
- * fewer CopyData messages; the size bounds the memory an import holds besides the stream buffer.
+ * fewer CopyData messages, and the size bounds the memory an import uses besides stream buffers.
  */
 export const COPY_CHUNK_CHARS = 64 * 1024;
 
@@ -81,9 +81,9 @@ async function* copyText(
 }
 
 /**
- * Escapes a value for COPY's text format (PostgreSQL 15 docs, "COPY", File Formats): backslash,
+ * Escapes a value for COPY's text format (PostgreSQL 15 docs, "COPY", File Formats). Backslash,
  * tab, newline and carriage return become backslash sequences, so no value can end a column or
- * row early, and a value of `\.` or `\N` cannot read as end-of-data or NULL.
+ * row early. A value of `\.` or `\N` then cannot read as end-of-data or NULL either.
  */
 export function escapeCopyText(value: string): string {
   return value.replace(/[\\\t\n\r]/g, (character) => COPY_ESCAPES[character] ?? character);

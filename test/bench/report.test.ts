@@ -3,8 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LoadResult } from '../../bench/http-load.js';
-import { RESULTS_END, RESULTS_START, rewriteResultsSection } from '../../bench/report.js';
-import type { DatasetSummary, HttpEntry, ImportEntry, MemoryResult, Skipped } from '../../bench/results.js';
+import { RESULTS_END, RESULTS_START, renderResults, rewriteResultsSection } from '../../bench/report.js';
+import type {
+  BenchResults,
+  DatasetSummary,
+  HttpEntry,
+  ImportEntry,
+  MemoryResult,
+  Skipped,
+} from '../../bench/results.js';
 import { LatencyRecorder, percentile } from '../../bench/stats.js';
 import type { Scenario } from '../../bench/store-query.js';
 import { checkTargets, computeRatios } from '../../bench/targets.js';
@@ -160,6 +167,68 @@ describe('checkTargets', () => {
     const ratios = computeRatios(http, ['small']);
     const checks = checkTargets({ datasets: [dataset], imports, http, ratios, memory: memoryResult });
     expect(Object.fromEntries(checks.map((check) => [check.id, check.status]))).toEqual(want);
+  });
+});
+
+function benchResults(loadAverage: number): BenchResults {
+  const http = [load('express-validated', 'typical', 900), load('express-unvalidated', 'typical', 1000)];
+  const ratios = computeRatios(http, ['small']);
+  const imports = [sqliteImport(50_000)];
+  return {
+    version: 1,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:02:00.000Z',
+    mode: 'quick',
+    command: 'npm run bench -- --quick',
+    machine: {
+      cpuModel: 'Test CPU',
+      cores: 2,
+      memoryGiB: 8,
+      node: 'v20.20.0',
+      platform: 'Linux',
+      loadAverageAtStart: [loadAverage, 1, 1],
+    },
+    settings: {
+      connections: 16,
+      pageSize: 100,
+      httpSeconds: 6,
+      httpRounds: 3,
+      httpWarmupSeconds: 1,
+      storeQuerySeconds: 2,
+      memorySeconds: 20,
+      memoryWarmupSeconds: 5,
+      rssIntervalMs: 250,
+    },
+    datasets: [dataset],
+    imports,
+    storeQueries: [],
+    checks: [{ dataset: 'small', variant: 'fastify', outcome: 'count 3, expected 4' }],
+    http,
+    ratios,
+    memory: memory(2),
+    targets: checkTargets({ datasets: [dataset], imports, http, ratios, memory: memory(2) }),
+    errors: ['memory run: timed out'],
+  };
+}
+
+describe('renderResults', () => {
+  it('shows machine, ratios and targets', () => {
+    const markdown = renderResults(benchResults(0.5));
+    expect(markdown).toContain('Test CPU, 2 cores, 8 GiB, Node v20.20.0');
+    expect(markdown).toContain('| small | typical pairs, first page | 0.90 | n/a | n/a |');
+    expect(markdown).toContain('- **PASS** validation costs at most 15%');
+    expect(markdown).toContain('- **MISS** SQLite import at least 300,000 memberships/s');
+  });
+
+  it('lists failed checks and measurements', () => {
+    const markdown = renderResults(benchResults(0.5));
+    expect(markdown).toContain('- small fastify: count 3, expected 4');
+    expect(markdown).toContain('- memory run: timed out');
+  });
+
+  it('warns when the machine was busy', () => {
+    expect(renderResults(benchResults(3.5))).toContain('**Busy machine:**');
+    expect(renderResults(benchResults(0.5))).not.toContain('**Busy machine:**');
   });
 });
 

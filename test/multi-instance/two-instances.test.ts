@@ -108,7 +108,7 @@ describe.skipIf(postgres.url === undefined || redis.url === undefined)(
       return found;
     }
 
-    it('both instances report ready with the store and Redis', async () => {
+    it('both instances report ready', async () => {
       for (const { url } of instances) {
         const response = await fetch(`${url}/health/ready`);
 
@@ -120,7 +120,7 @@ describe.skipIf(postgres.url === undefined || redis.url === undefined)(
       }
     });
 
-    it('a client paginating across both instances gets every room once', async () => {
+    it('pagination across instances lists every room once', async () => {
       const joined: string[] = [];
       const servedBy: string[] = [];
       let from: string | undefined;
@@ -143,7 +143,7 @@ describe.skipIf(postgres.url === undefined || redis.url === undefined)(
       expect(new Set(servedBy).size).toBe(2);
     });
 
-    it('the rate limit is shared: the request after the limit gets 429 on the other instance', async () => {
+    it('rate limit is shared across instances', async () => {
       const url = (index: number) => mutualRoomsUrl(instance(index).url, { user_id: PEER });
       for (let request = 0; request < RATE_LIMIT; request += 1) {
         const response = await callApi(url(0), bearer(tokenOf(LIMITED)));
@@ -157,7 +157,7 @@ describe.skipIf(postgres.url === undefined || redis.url === undefined)(
       expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
     });
 
-    it('the metrics of an instance count its own requests and its pool', async () => {
+    it('metrics count own requests and pool', async () => {
       const response = await fetch(`${instance(0).url}/metrics`);
       const text = await response.text();
 
@@ -170,7 +170,7 @@ describe.skipIf(postgres.url === undefined || redis.url === undefined)(
       expect(text).toMatch(/^process_cpu_seconds_total \d/m);
     });
 
-    it('SIGTERM during a burst of requests loses none of them', async () => {
+    it('SIGTERM during a burst loses no request', async () => {
       const victim = instance(1);
       const survivor = instance(0);
       const admin = new pg.Client({ connectionString: database.url });

@@ -133,9 +133,16 @@ export const client: MutualRoomsClient = createMutualRoomsClient({
 });
 `;
 
-const SERVER_SOURCE = `import * as server from 'mutual-rooms/server';
+const SERVER_SOURCE = `import { runConformance, type Report } from 'mutual-rooms/conformance';
+import * as server from 'mutual-rooms/server';
 
 export type ServerExports = typeof server;
+export const stores: [typeof server.SqliteStore, typeof server.PostgresStore] = [server.SqliteStore, server.PostgresStore];
+export const limiters: [typeof server.MemoryRateLimiter, typeof server.RedisRateLimiter] = [
+  server.MemoryRateLimiter,
+  server.RedisRateLimiter,
+];
+export const check: (options: Parameters<typeof runConformance>[0]) => Promise<Report> = runConformance;
 `;
 
 function writeTsconfig(name: string, files: string[], compilerOptions: Record<string, unknown>): void {

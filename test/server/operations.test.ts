@@ -18,19 +18,19 @@ async function getJson(url: string): Promise<{ status: number; headers: Headers;
 
 /** Returns the value of the sample `name{labels}` in Prometheus text, or undefined. */
 function sample(metrics: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  const expected = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
   for (const line of metrics.split('\n')) {
     const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (match?.[1] !== name) continue;
     const present = (match[2] ?? '').split(',').filter((pair) => pair !== '');
-    if (wanted.every((pair) => present.includes(pair)) && present.length === wanted.length) {
+    if (expected.every((pair) => present.includes(pair)) && present.length === expected.length) {
       return Number(match[3]);
     }
   }
   return undefined;
 }
 
-/** A Redis rate limiter whose Redis is unreachable: nothing listens on its port. */
+/** Creates a Redis rate limiter whose Redis is unreachable, because nothing listens on its port. */
 async function unreachableLimiter(failOpen: boolean): Promise<RedisRateLimiter> {
   return new RedisRateLimiter({
     url: `redis://127.0.0.1:${await unusedPort()}`,

@@ -238,7 +238,15 @@ describe.skipIf(postgres.url === undefined)(suiteName('PostgresStore', postgres)
     });
 
     it('keeps COPY control characters in values', async () => {
-      const roomIds = ['!tab\there', '!new\nline', '!cr\rhere', '!back\\slash', '\\.', '\\N', '!"quoted",comma'];
+      const roomIds = [
+        '!tab\there',
+        '!new\nline',
+        '!cr\rhere',
+        '!back\\slash',
+        '\\.',
+        '\\N',
+        '!"quoted",comma',
+      ];
       const records = roomIds.map((roomId) => member(roomId, '@x\\y\t:s'));
 
       await store.importMemberships(fromArray(records));
@@ -325,7 +333,9 @@ describe.skipIf(postgres.url === undefined)(suiteName('PostgresStore', postgres)
     it('failing input applies nothing', async () => {
       const before = [member('!a', '@x:s', 'join')];
       await store.importMemberships(fromArray(before));
-      const chunkAndMore = Array.from({ length: COPY_CHUNK_CHARS / 8 }, (_, index) => member(`!n${index}`, '@x:s'));
+      const chunkAndMore = Array.from({ length: COPY_CHUNK_CHARS / 8 }, (_, index) =>
+        member(`!n${index}`, '@x:s'),
+      );
       const failure = new Error('line 5002: invalid room ID');
 
       const attempt = store.importMemberships(
