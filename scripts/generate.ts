@@ -8,10 +8,10 @@
  * spec has errors or generated files are stale, 2 for bad usage.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { changedSources, runPipeline } from './lib/pipeline.js';
-import { formatLocation, SpecError } from './lib/source.js';
+import { displayPathOf, formatLocation, SpecError } from './lib/source.js';
 import type { Diagnostic } from './lib/validate.js';
 
 const USAGE = `usage: npm run generate -- [--spec FILE] [--out DIR] [--check] [--strict]
@@ -65,11 +65,16 @@ async function main(argv: string[]): Promise<number> {
     const stale = result.files.filter((file) => file.content !== file.current);
     const bundleFile = result.files.find((file) => file.path.endsWith('openapi.json'));
     for (const source of bundleFile ? changedSources(bundleFile) : []) {
-      console.error(`${source}: changed since ${bundleFile?.path} was generated`);
+      const path = displayPathOf(join(result.specDir, source));
+      console.error(`${path}: changed since ${bundleFile?.path} was generated`);
     }
+    const command = [
+      'npm run generate',
+      ...(argv.length > 0 ? ['--', ...argv.filter((arg) => arg !== '--check')] : []),
+    ];
     for (const file of stale) {
       const state = file.current === undefined ? 'missing' : 'stale';
-      console.error(`${file.path}: ${state}; run \`npm run generate\` and commit the result`);
+      console.error(`${file.path}: ${state}; run \`${command.join(' ')}\` and commit the result`);
     }
     if (stale.length > 0) return 1;
     console.log(`generate --check: ${result.files.length} files up to date (${elapsed})`);

@@ -35,6 +35,7 @@ const COMPONENT_NAME = /^[A-Za-z0-9._-]+$/;
  */
 export function bundleSpec(rootPath: string): Bundle {
   const root = loadSourceFile(resolve(rootPath));
+  checkOpenApiVersion(root);
   const bundler = new Bundler(root);
   bundler.run();
   return bundler.result();
@@ -226,6 +227,18 @@ class Bundler {
       this.checkInternalReferences(value, [...path, key]);
     }
   }
+}
+
+/** Rejects documents other than OpenAPI 3.1, which is what the checks and the type generator expect. */
+function checkOpenApiVersion(root: SourceFile): void {
+  const { openapi, swagger } = root.data as { openapi?: unknown; swagger?: unknown };
+  if (typeof openapi === 'string' && /^3\.1\.\d+$/.test(openapi)) return;
+
+  const found =
+    swagger !== undefined ? `swagger: ${JSON.stringify(swagger)}` : `openapi: ${JSON.stringify(openapi)}`;
+  const pointer = swagger !== undefined ? '/swagger' : '/openapi';
+  const reason = `expected an OpenAPI 3.1 document ("openapi: 3.1.0"), found ${found}; convert the document to OpenAPI 3.1 first`;
+  throw new SpecError(root.displayPath, lineOf(root, pointer), pointer, reason);
 }
 
 function isComponentPointer(fragment: string): boolean {

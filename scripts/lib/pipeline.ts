@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { bundleSpec } from './bundle.js';
 import { displayPathOf, type SourceFile } from './source.js';
 import { generateTypes } from './typegen.js';
@@ -25,6 +25,8 @@ export interface GeneratedFile {
 export interface GenerateResult {
   readonly files: readonly GeneratedFile[];
   readonly diagnostics: readonly Diagnostic[];
+  /** Folder of the root spec file, which the source paths recorded in openapi.json are relative to. */
+  readonly specDir: string;
 }
 
 /**
@@ -39,14 +41,16 @@ export async function runPipeline(options: GenerateOptions = {}): Promise<Genera
   const bundle = bundleSpec(specPath);
   const diagnostics = await validateBundle(bundle);
   if (diagnostics.some((diagnostic) => diagnostic.severity === 'error')) {
-    return { files: [], diagnostics };
+    return { files: [], diagnostics, specDir: dirname(bundle.root.absolutePath) };
   }
 
+  // Paths written into the output are relative to the spec and output folders, never to the
+  // working directory, so the same inputs give the same bytes wherever the command runs.
   const command = regenerateCommand(specPath, outDir);
   const document = {
     'x-generated': {
       note: `Generated from the spec sources. Do not edit by hand: run \`${command}\`.`,
-      sources: hashSources(bundle.sources),
+      sources: hashSources(bundle.sources, dirname(bundle.root.absolutePath)),
     },
     ...bundle.document,
   };
@@ -62,18 +66,16 @@ export async function runPipeline(options: GenerateOptions = {}): Promise<Genera
       return { path, content, current };
     }),
   );
-  return { files, diagnostics };
+  return { files, diagnostics, specDir: dirname(bundle.root.absolutePath) };
 }
 
-/** SHA-256 of each source file, so `--check` can name the spec files that changed. */
-function hashSources(sources: readonly SourceFile[]): Record<string, string> {
-  const sorted = [...sources].sort((a, b) => a.displayPath.localeCompare(b.displayPath));
-  return Object.fromEntries(
-    sorted.map((source) => [
-      source.displayPath,
-      createHash('sha256').update(readFileSync(source.absolutePath)).digest('hex'),
-    ]),
-  );
+/** SHA-256 of each source file, keyed by its path relative to `specDir`, for `--check`. */
+function hashSources(sources: readonly SourceFile[], specDir: string): Record<string, string> {
+  const entries = sources.map((source) => [
+    toPosix(relative(specDir, source.absolutePath)),
+    createHash('sha256').update(readFileSync(source.absolutePath)).digest('hex'),
+  ]);
+  return Object.fromEntries(entries.sort(([a = ''], [b = '']) => a.localeCompare(b)));
 }
 
 /** Lists the spec files whose hash differs from the one recorded in a generated openapi.json. */
@@ -95,9 +97,20 @@ export function changedSources(generated: GeneratedFile): string[] {
   return [...names].filter((name) => recorded[name] !== now[name]).sort();
 }
 
+/**
+ * Returns the command that regenerates the output, with `--spec` and `--out` relative to the
+ * folder that contains the output folder (the project root for the default layout).
+ */
 function regenerateCommand(specPath: string, outDir: string): string {
+  const root = dirname(resolve(outDir));
+  const spec = toPosix(relative(root, resolve(specPath)));
+  const out = toPosix(relative(root, resolve(outDir)));
   const options: string[] = [];
-  if (displayPathOf(specPath) !== DEFAULT_SPEC) options.push(`--spec ${displayPathOf(specPath)}`);
-  if (displayPathOf(outDir) !== DEFAULT_OUT) options.push(`--out ${displayPathOf(outDir)}`);
+  if (spec !== DEFAULT_SPEC) options.push(`--spec ${spec}`);
+  if (out !== DEFAULT_OUT) options.push(`--out ${out}`);
   return options.length === 0 ? 'npm run generate' : `npm run generate -- ${options.join(' ')}`;
+}
+
+function toPosix(path: string): string {
+  return path.split(sep).join('/');
 }

@@ -60,7 +60,7 @@ export function loadSourceFile(absolutePath: string): SourceFile {
   }
 
   const data: unknown = document.toJS({ maxAliasCount: 100 });
-  if (data === null || typeof data !== 'object') {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new SpecError(displayPath, 1, '', 'expected a YAML mapping at the top of the file');
   }
   return { displayPath, absolutePath, data, document, lineCounter };

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -162,6 +162,22 @@ describe('generate', { timeout: 120_000 }, () => {
     expect(result.stderr).toContain('generated/openapi.json: stale');
   });
 
+  it('writes the same bytes from any working directory', async () => {
+    const dir = copyProject('working-directory');
+    const spec = join(dir, 'spec/mutual_rooms.yaml');
+    const out = join(dir, 'absolute-out');
+    const fromProject = await generate(['--spec', spec, '--out', out], dir);
+    expect(fromProject.code).toBe(0);
+    const first = readFileSync(join(out, 'openapi.json'), 'utf8');
+    expect(first).toContain('npm run generate -- --out absolute-out');
+
+    const elsewhere = join(scratch, 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    const check = await generate(['--spec', spec, '--out', out, '--check'], elsewhere);
+    expect(check.stderr).not.toMatch(/changed since|stale/);
+    expect(check.code).toBe(0);
+  });
+
   it('check names a missing generated file', async () => {
     const dir = copyProject('missing');
     rmSync(join(dir, 'generated/schema.d.ts'));
@@ -236,6 +252,21 @@ describe('generate on a bad spec', { timeout: 120_000 }, () => {
       name: 'file that is not YAML',
       file: 'not-yaml.yaml',
       want: /not-yaml\.yaml:\d+ \(#\): not valid YAML/,
+    },
+    {
+      name: 'Swagger 2.0 document',
+      file: 'swagger-2.yaml',
+      want: /swagger-2\.yaml:1 \(#\/swagger\): expected an OpenAPI 3\.1 document .*found swagger: "2\.0"/,
+    },
+    {
+      name: 'OpenAPI 3.0 document',
+      file: 'openapi-3.0.yaml',
+      want: /openapi-3\.0\.yaml:1 \(#\/openapi\): expected an OpenAPI 3\.1 document .*found openapi: "3\.0\.3"/,
+    },
+    {
+      name: 'top-level list',
+      file: 'top-level-list.yaml',
+      want: /top-level-list\.yaml:1 \(#\): expected a YAML mapping at the top of the file/,
     },
   ];
 
