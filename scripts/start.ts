@@ -6,12 +6,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { pino } from 'pino';
+import { CommandError } from '../src/cli/args.js';
 import { serveUntilSignal } from '../src/cli/serve.js';
+import { openSqliteStore } from '../src/cli/store.js';
 import { DEMO_PAIR, demoMemberships } from '../src/demo/dataset.js';
 import { createAccessToken } from '../src/server/access-tokens.js';
 import { ConfigError, loadServeConfig, type ServeConfig } from '../src/server/config.js';
 import { resolveBasePath } from '../src/server/openapi.js';
-import { SqliteStore } from '../src/store/sqlite.js';
 
 const DEMO_MARKER = 'demo_dataset_loaded_at';
 
@@ -28,7 +29,7 @@ function regenerateIfStale(): void {
 
 /** Loads the demo on first run and returns fresh tokens for the demo pair. */
 async function prepareDemo(config: ServeConfig): Promise<{ requester: string; userId: string }> {
-  const store = SqliteStore.open(config.db);
+  const store = openSqliteStore(config.db);
   try {
     if (store.readMeta(DEMO_MARKER) === undefined) {
       const stats = await store.importMemberships(demoMemberships(config.pageSize));
@@ -76,8 +77,15 @@ async function start(): Promise<number> {
     console.error(`start: ${error.message}`);
     return 2;
   }
-  const tokens = await prepareDemo(config);
-  await serveUntilSignal(config, pino({ level: config.logLevel }), (url) => printDemoCommands(url, tokens));
+  try {
+    const tokens = await prepareDemo(config);
+    await serveUntilSignal(config, pino({ level: config.logLevel }), (url) => printDemoCommands(url, tokens));
+  } catch (error) {
+    // A taken port or an unusable database file: one line naming the value and the fix.
+    if (!(error instanceof CommandError)) throw error;
+    console.error(`start: ${error.message}`);
+    return error.exitCode;
+  }
   return 0;
 }
 

@@ -25,6 +25,8 @@ ${STORE_OPTIONS_HELP}
   --format FORMAT      ndjson or csv`;
 
 const PROGRESS_INTERVAL_MS = 500;
+/** The FILE argument that reads standard input. */
+const STDIN_PATH = '-';
 
 /** Runs `mutual-rooms import`; counts and rates go to stderr. */
 export async function runImportCommand(argv: string[]): Promise<number> {
@@ -57,23 +59,26 @@ async function importFile(
   format: ImportFormat | undefined,
 ): Promise<boolean> {
   const started = performance.now();
-  const progress = createProgressPrinter(path, path === '-' ? undefined : sizeOf(path));
+  const isStdin = path === STDIN_PATH;
+  // The name in messages: "standard input" reads better than "-" in "Nothing of - was imported".
+  const name = isStdin ? 'standard input' : path;
+  const progress = createProgressPrinter(name, isStdin ? undefined : sizeOf(path));
   try {
-    const stream = path === '-' ? process.stdin : createReadStream(path);
-    const records = readMembershipRecords({ path, stream }, { format, onProgress: progress.update });
+    const stream = isStdin ? process.stdin : createReadStream(path);
+    const records = readMembershipRecords({ path: name, stream }, { format, onProgress: progress.update });
     const stats = await store.importMemberships(records);
     progress.clear();
-    printError(summary(path, stats, (performance.now() - started) / 1000));
+    printError(summary(name, stats, (performance.now() - started) / 1000));
     return true;
   } catch (error) {
     progress.clear();
     if (error instanceof ImportError) {
-      printError(`mutual-rooms import: ${error.message}\nNothing of ${path} was imported.`);
+      printError(`mutual-rooms import: ${error.message}\nNothing of ${name} was imported.`);
       return false;
     }
     if (error instanceof StoreUnavailableError) {
       printError(
-        `mutual-rooms import: ${error.message}\nNothing of ${path} was imported; run the import again.`,
+        `mutual-rooms import: ${error.message}\nNothing of ${name} was imported; run the import again.`,
       );
       return false;
     }
@@ -86,9 +91,16 @@ async function importFile(
   }
 }
 
-function summary(path: string, stats: ImportStats, seconds: number): string {
+function summary(name: string, stats: ImportStats, seconds: number): string {
   const rate = seconds > 0 ? Math.round(stats.records / seconds) : stats.records;
-  return `${path}: imported ${stats.records} records into ${stats.memberships} memberships in ${seconds.toFixed(2)} s (${rate} rows/s)`;
+  const records = countOf(stats.records, 'record');
+  const memberships = countOf(stats.memberships, 'membership');
+  return `${name}: imported ${records} into ${memberships} in ${seconds.toFixed(2)} s (${rate} rows/s)`;
+}
+
+/** Returns "1 record" or "2 records": the count and the noun in singular or plural. */
+function countOf(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : `${noun}s`}`;
 }
 
 function sizeOf(path: string): number | undefined {

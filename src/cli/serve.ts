@@ -14,7 +14,7 @@ import { MemoryRateLimiter, unlimitedRateLimiter } from '../server/rate-limit-me
 import { RedisRateLimiter } from '../server/rate-limit-redis.js';
 import type { RateLimiter } from '../server/rate-limit-types.js';
 import { resolveSecret } from '../server/secret.js';
-import { parseCommandArgs, printError, UsageError } from './args.js';
+import { CommandError, parseCommandArgs, printError, UsageError } from './args.js';
 import { describeStore, openStore } from './store.js';
 
 export const SERVE_USAGE = `usage: mutual-rooms serve [options]
@@ -88,6 +88,8 @@ export async function serveUntilSignal(
       config: { secret, pageSize: config.pageSize, tokenTtlSeconds: config.tokenTtlSeconds },
       host: config.host,
       port: config.port,
+    }).catch((error: unknown) => {
+      throw toListenFailure(error, config);
     });
     logger.info(
       { url: server.url, ...describeStore(config), rateLimiter: describeRateLimiter(config) },
@@ -127,6 +129,42 @@ async function shutDown(server: RunningServer, config: ServeConfig, logger: Logg
   } finally {
     process.off('SIGINT', forceClose).off('SIGTERM', forceClose);
   }
+}
+
+/**
+ * Turns an error of listening on `host:port` into a CommandError (exit status 1) that names the
+ * address and the setting to change. Other errors are returned unchanged.
+ */
+export function toListenFailure(error: unknown, config: Pick<ServeConfig, 'host' | 'port'>): unknown {
+  const message = describeListenFailure((error as { code?: unknown }).code, config);
+  return message === undefined ? error : new CommandError(message, 1, { cause: error });
+}
+
+function describeListenFailure(
+  code: unknown,
+  { host, port }: Pick<ServeConfig, 'host' | 'port'>,
+): string | undefined {
+  const portSetting = `--port or ${settingEnv('port')}`;
+  const hostSetting = `--host or ${settingEnv('host')}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is in use; pick another with ${portSetting}`;
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to listen on port ${port} on ${host}; pick a port above 1023 with ${portSetting}`;
+    case 'EADDRNOTAVAIL':
+      return `${host} is not an address of this machine; set ${hostSetting} to one, such as 127.0.0.1`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return `host name ${host} could not be resolved; set ${hostSetting} to an IP address such as 127.0.0.1`;
+    default:
+      return undefined;
+  }
+}
+
+function settingEnv(key: 'host' | 'port'): string {
+  return SETTINGS.find((setting) => setting.key === key)?.env ?? '';
 }
 
 function createRateLimiter(config: ServeConfig, logger: Logger): RateLimiter {

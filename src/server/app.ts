@@ -6,10 +6,11 @@ import type { MembershipStore } from '../store/types.js';
 import { Authenticator } from './auth.js';
 import { cors } from './cors.js';
 import { createErrorHandler, methodNotAllowed } from './error-handler.js';
-import { createHttpLogger } from './logging.js';
+import { createHttpLogger, createRedactingLogger } from './logging.js';
 import { mutualRoomsRoute } from './mutual-rooms-route.js';
 import { createValidatorMiddleware } from './openapi.js';
 import { operationsRouter } from './operations.js';
+import { encodeQueryStrictly, parseQueryString } from './query-string.js';
 import type { RateLimiter } from './rate-limit-types.js';
 import { type EndpointOptions, routePath, selectRoutes } from './routes.js';
 import { VERSIONS_PATH, versionsRoute } from './versions-route.js';
@@ -59,13 +60,19 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Matrix paths are case-sensitive and have no trailing slash, but Express matches loosely by default.
+  // express-openapi-validator reads both settings from the app for its own route lookup.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.set('query parser', parseQueryString);
 
-  const logger = options.logger ?? pino({ level: 'silent' });
+  const logger = createRedactingLogger(options.logger ?? pino({ level: 'silent' }));
   app.use(operationsRouter({ ...options, logger }));
   app.use('/_matrix', createHttpLogger(logger), cors);
   app.all(VERSIONS_PATH, getOnly(versionsRoute(routes)));
   if (options.validation ?? true) {
     app.use(
+      encodeQueryStrictly,
       createValidatorMiddleware(
         routes.map((route) => route.basePath),
         auth.securityHandlers(),

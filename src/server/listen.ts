@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import { matrixErrors } from '../matrix/errors.js';
 import { type AppOptions, createApp } from './app.js';
+import { createClientErrorListener } from './client-error.js';
 import { sendMatrixError } from './error-handler.js';
 
 /** Options of `startServer`: those of `createApp` plus the address to listen on. */
@@ -41,6 +42,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const tracker = new RequestTracker();
   const root = express();
   root.disable('x-powered-by');
+  root.set('case sensitive routing', true);
+  root.set('strict routing', true);
   root.use(tracker.middleware);
   root.use(createApp(options));
   root.use((req, res) => {
@@ -48,6 +51,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
 
   const server = root.listen(options.port ?? 8008, host);
+  server.on('clientError', createClientErrorListener(options.logger));
   await once(server, 'listening');
   tracker.server = server;
   const { port } = server.address() as AddressInfo;

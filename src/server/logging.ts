@@ -1,40 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
+import { type Logger, stdSerializers } from 'pino';
 import { type HttpLogger, pinoHttp } from 'pino-http';
+import { redactAccessToken, redactLogValue } from './redact.js';
 
 const REQUEST_ID = /^[0-9A-Za-z._:-]{1,64}$/;
-const REDACTED = '<redacted>';
-
-const ACCESS_TOKEN_IN_TEXT = /access_token=[^&\s"']*/g;
-
-/** Replaces the value of every `access_token` query parameter in `url` with a placeholder. */
-export function redactAccessToken(url: string): string {
-  const queryStart = url.indexOf('?');
-  if (queryStart === -1) return url;
-  const query = url
-    .slice(queryStart + 1)
-    .split('&')
-    .map((pair) => (/^access_token(=|$)/.test(pair) ? `access_token=${REDACTED}` : pair))
-    .join('&');
-  return `${url.slice(0, queryStart + 1)}${query}`;
-}
-
-/**
- * Redacts access tokens in every string of a serialised error: validator errors carry the
- * request URL, query string included, in `path` and `stack`.
- */
-export function redactSerializedError(value: unknown): unknown {
-  if (typeof value === 'string') return value.replace(ACCESS_TOKEN_IN_TEXT, `access_token=${REDACTED}`);
-  if (Array.isArray(value)) return value.map(redactSerializedError);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, redactSerializedError(field)]));
-}
 
 /** The request fields that are logged: no headers, so the Authorization header never appears. */
 function serializeRequest(req: { id: unknown; method: string; url: string }) {
   const url = redactAccessToken(req.url);
   return { id: req.id, method: req.method, path: url.split('?')[0], url };
+}
+
+/** Serialises an error like pino does, then redacts access tokens from every string in it. */
+function serializeError(error: unknown): unknown {
+  return redactLogValue(stdSerializers.err(error as Error));
+}
+
+/**
+ * Returns a child of `logger` whose `req` and `err` serializers redact access tokens, so that
+ * request URLs and errors, which can quote a URL with its query, never reach the log with a token.
+ */
+export function createRedactingLogger(logger: Logger): Logger {
+  return logger.child({}, { serializers: { req: redactLogValue, err: serializeError } });
 }
 
 /** Keeps a sane `X-Request-Id` from the client, else generates one; echoes it in the response. */
@@ -48,7 +36,8 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
 /**
  * Returns pino-http middleware that logs one line per response: request id, method, path,
  * status, latency (`responseTime`, ms) and, for Matrix errors, the errcode. 5xx responses are
- * logged at error with their cause, others at info.
+ * logged at error with their cause, others at info. Access tokens are redacted from the URL and
+ * from every string of the error.
  */
 export function createHttpLogger(logger: Logger): HttpLogger {
   return pinoHttp({
@@ -57,7 +46,7 @@ export function createHttpLogger(logger: Logger): HttpLogger {
     serializers: {
       req: serializeRequest,
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      err: redactSerializedError,
+      err: redactLogValue,
     },
     customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : 'info'),
     customSuccessObject: (_req, res, value: Record<string, unknown>) => {

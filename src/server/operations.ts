@@ -21,7 +21,8 @@ export interface OperationsOptions {
  */
 export function operationsRouter(options: OperationsOptions): Router {
   const metrics = createRequestMetrics(options.metrics ?? new Registry(), options.store);
-  const router = Router();
+  // Exact paths, as under /_matrix: /HEALTH/LIVE and /health/live/ are not served.
+  const router = Router({ caseSensitive: true, strict: true });
   router.use(metrics.middleware);
   router.get('/health/live', liveHandler);
   router.get('/health/ready', createReadyHandler(options.store, options.rateLimiter, options.logger));

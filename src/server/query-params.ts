@@ -6,9 +6,11 @@
 import type { Request } from 'express';
 import { type MatrixError, matrixErrors } from '../matrix/errors.js';
 import { userIdProblem } from '../matrix/identifiers.js';
+import { quoteValue } from '../matrix/quote.js';
 import { queryValues } from './request-query.js';
 import type { EndpointKind } from './routes.js';
 
+/** Code points of a value quoted in an error message, so a huge value does not fill the body. */
 const MAX_ECHOED_CHARS = 80;
 
 /** The `user_id` value, or the error for a missing, repeated or malformed one. */
@@ -37,7 +39,7 @@ export function checkUserIdParam(req: Request): UserIdParam {
   if (problem !== undefined) {
     return {
       error: matrixErrors.invalidParam(
-        `Query parameter user_id ${echo(userId)} is not a user ID: ${problem}. Use the form @alice:example.org`,
+        `Query parameter user_id ${quoteValue(userId, MAX_ECHOED_CHARS)} is not a user ID: ${problem}. Use the form @alice:example.org`,
       ),
     };
   }
@@ -76,10 +78,4 @@ export function repeatedParamError(req: Request, name: string): MatrixError | un
 
 function repeatedParam(name: string, count: number): MatrixError {
   return matrixErrors.invalidParam(`Query parameter ${name} was given ${count} times; give it once`);
-}
-
-/** Quotes a client value for an error message, shortened so a huge value does not fill the body. */
-function echo(value: string): string {
-  const excerpt = value.length > MAX_ECHOED_CHARS ? `${value.slice(0, MAX_ECHOED_CHARS)}…` : value;
-  return JSON.stringify(excerpt);
 }

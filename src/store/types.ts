@@ -25,6 +25,20 @@ export interface MutualRoomsQuery {
   readonly limit: number;
 }
 
+/**
+ * Records whose source can also hand them over a batch at a time, such as the reader of
+ * `mutual-rooms import`. A store's import may read `batches()` instead of the records one by
+ * one, which saves an asynchronous step per record. Only one of the two ways may be read.
+ */
+export interface BatchedRecords extends AsyncIterable<MembershipRecord> {
+  batches(): AsyncIterable<readonly MembershipRecord[]>;
+}
+
+/** Tells whether `records` also offers its records in batches. */
+export function isBatchedRecords(records: AsyncIterable<MembershipRecord>): records is BatchedRecords {
+  return typeof (records as Partial<BatchedRecords>).batches === 'function';
+}
+
 /** Counts of one import. */
 export interface ImportStats {
   /** Records read from the input, including those later replaced by a newer record. */

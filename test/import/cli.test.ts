@@ -72,8 +72,17 @@ describe('mutual-rooms import', () => {
     };
     const result = await runCli(['import', '--db', db, '-'], { input: `${JSON.stringify(event)}\n` });
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('-: imported 1 records');
+    expect(result.stderr).toMatch(/^standard input: imported 1 record into 1 membership in /m);
     expect(memberships(db)).toEqual(['!r:example.org @a:example.org knock']);
+  });
+
+  it('names standard input when a line of it is invalid', async () => {
+    const { db } = workspace();
+    const result = await runCli(['import', '--db', db, '-'], { input: 'not json\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('mutual-rooms import: standard input:1: ');
+    expect(result.stderr).toContain('Nothing of standard input was imported.');
+    expect(result.stderr).not.toContain('Nothing of - ');
   });
 
   it('takes the database path from MUTUAL_ROOMS_DB', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessToken } from '../../src/server/access-tokens.js';
 import type { RunningServer } from '../../src/server/listen.js';
-import { redactAccessToken } from '../../src/server/logging.js';
-import { callApi, mutualRoomsUrl } from '../helpers/http.js';
+import { createRedactingLogger } from '../../src/server/logging.js';
+import { redactAccessToken, redactLogValue, redactText } from '../../src/server/redact.js';
+import { callApi, mutualRoomsUrl, STABLE_PATH } from '../helpers/http.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { startTestServer } from '../helpers/server.js';
 import { storeFactories } from '../helpers/stores.js';
@@ -15,10 +16,129 @@ describe('access token redaction in URLs', () => {
     ['/p?user_id=%40a%3Ab&access_token=secret&from=x', '/p?user_id=%40a%3Ab&access_token=<redacted>&from=x'],
     ['/p?access_token=a&access_token=b', '/p?access_token=<redacted>&access_token=<redacted>'],
     ['/p?access_token', '/p?access_token=<redacted>'],
-    ['/p?my_access_token=kept', '/p?my_access_token=kept'],
+    ['/p?access%5Ftoken=secret', '/p?access%5Ftoken=<redacted>'],
+    ['/p?access_tok%65n=secret', '/p?access_tok%65n=<redacted>'],
+    ['/p?%61ccess_token=secret', '/p?%61ccess_token=<redacted>'],
+    ['/p?access_token=%E0%A4%A', '/p?access_token=<redacted>'],
+    ['/p?a=%ZZ&access_token=secret', '/p?a=%ZZ&access_token=<redacted>'],
+    ['/p?access_token%3Dsecret', '/p?<redacted>'],
+    ['/p?a=1;access_token=secret&b=2', '/p?<redacted>&b=2'],
+    ['/p?ACCESS_TOKEN=secret', '/p?<redacted>'],
+    ['/p?my_access_token=secret', '/p?<redacted>'],
+    ['/p?x=%2561ccess_token%253Dsecret', '/p?<redacted>'],
+    ['/p?x=access+token', '/p?x=access+token'],
+    ['/p/access_token=secret/q?a=1', '/p/<redacted>/q?a=1'],
+    ['/p?user_id=%40a%3Ab&from=x', '/p?user_id=%40a%3Ab&from=x'],
     ['/p', '/p'],
   ])('%s', (url, want) => {
     expect(redactAccessToken(url)).toBe(want);
+  });
+});
+
+describe('access token redaction in text', () => {
+  it.each([
+    ['GET /p?access%5Ftoken=secret failed', 'GET /p?access%5Ftoken=<redacted> failed'],
+    ['{"path":"/p?a=1;access_token=secret"}', '{"path":"/p?<redacted>"}'],
+    ['token access_token=secret in a message', 'token <redacted> in a message'],
+    ['give the access_token query parameter once', 'give the access_token query parameter once'],
+    ['at handler (/srv/app.js:1:2)', 'at handler (/srv/app.js:1:2)'],
+  ])('%s', (text, want) => {
+    expect(redactText(text)).toBe(want);
+  });
+
+  it('reduces request objects to method and redacted URL', () => {
+    const request = {
+      method: 'GET',
+      url: '/p?access_token=secret',
+      headers: { authorization: 'Bearer secret' },
+    };
+    const error: Record<string, unknown> = { message: 'failed', request };
+    error.self = error;
+    expect(redactLogValue(error)).toEqual({
+      message: 'failed',
+      request: { method: 'GET', url: '/p?access_token=<redacted>' },
+      self: '[omitted]',
+    });
+  });
+
+  it('applies to errors and requests logged through the app logger', () => {
+    const logs = captureLogs();
+    const logger = createRedactingLogger(logs.logger);
+    const error = Object.assign(new Error('failed for /p?access%5Ftoken=secret-1'), {
+      path: '/p?a=1;access_token=secret-2',
+    });
+    const req = {
+      method: 'GET',
+      url: '/p?%61ccess_token=secret-3',
+      headers: { authorization: 'Bearer secret-4' },
+    };
+    logger.error({ err: error, req }, 'request failed');
+
+    expect(logs.lines()).toHaveLength(1);
+    for (const secret of ['secret-1', 'secret-2', 'secret-3', 'secret-4', 'authorization']) {
+      expect(logs.text()).not.toContain(secret);
+    }
+  });
+});
+
+/**
+ * Query strings that carry the token in forms other than a literal `access_token=`: percent-encoded
+ * names, which the server accepts, and malformed queries that it rejects with 401.
+ */
+const TOKEN_FORMS: readonly { name: string; query: (token: string) => string; status: number }[] = [
+  { name: 'plain name', query: (token) => `access_token=${token}`, status: 200 },
+  { name: 'encoded underscore', query: (token) => `access%5Ftoken=${token}`, status: 200 },
+  { name: 'encoded last letter', query: (token) => `access_tok%65n=${token}`, status: 200 },
+  { name: 'encoded first letter', query: (token) => `%61ccess_token=${token}`, status: 200 },
+  { name: 'encoded equals sign', query: (token) => `access_token%3D${token}`, status: 401 },
+  { name: 'semicolon separator', query: (token) => `a=1;access_token=${token}`, status: 401 },
+];
+
+describe.each(storeFactories)('token forms in request logs on the $name store', (factory) => {
+  const servers: { validation: boolean; server: RunningServer; logs: ReturnType<typeof captureLogs> }[] = [];
+  let token: string;
+
+  beforeAll(async () => {
+    const store = await factory.create();
+    token = await createAccessToken(store, ALICE);
+    // A room ID off the spec makes response validation fail: a 500 whose logged error quotes the URL.
+    for (const userId of [ALICE, '@broken:example.org']) {
+      await store.setMembership({ roomId: 'not-a-room-id', userId, membership: 'join' });
+    }
+    for (const validation of [true, false]) {
+      const logs = captureLogs();
+      servers.push({
+        validation,
+        logs,
+        server: await startTestServer(store, { logger: logs.logger, validation }),
+      });
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(servers.map(({ server }) => server.close()));
+    await factory.cleanup();
+  });
+
+  it.each(TOKEN_FORMS)('$name never reaches the log', async ({ query, status }) => {
+    for (const { validation, server, logs } of servers) {
+      const before = logs.lines().length;
+      const response = await callApi(
+        `${server.url}${STABLE_PATH}?user_id=%40bob%3Aexample.org&${query(token)}`,
+      );
+      expect(response.status, `validation ${validation}`).toBe(status);
+      // With validation, a 200 body off the spec becomes a 500, whose logged error quotes the URL.
+      const brokenStatus = status === 200 && validation ? 500 : status;
+      const broken = await fetch(
+        `${server.url}${STABLE_PATH}?user_id=%40broken%3Aexample.org&${query(token)}`,
+      );
+      await broken.arrayBuffer();
+      expect(broken.status, `validation ${validation}`).toBe(brokenStatus);
+
+      expect(logs.lines().length).toBe(before + 2);
+      expect(logs.text()).not.toContain(token);
+      expect(logs.text()).not.toContain(token.slice(3));
+    }
   });
 });
 

@@ -33,6 +33,15 @@ const asAlice = (query: Record<string, string | string[]>) => (context: Context)
   init: bearer(context.tokens.alice),
 });
 
+/** Sends `query` as written, without encoding, as curl users type it. */
+const rawQueryAsAlice = (query: string) => (context: Context) => ({
+  url: `${context.url}${context.path}?${query}`,
+  init: bearer(context.tokens.alice),
+});
+
+/** 1000 parameters before the others: one more than the default limit of node's querystring. */
+const THOUSAND_PARAMS = Array.from({ length: 1000 }, (_, index) => `p${index}=${index}`).join('&');
+
 /** Returns a user ID of exactly `bytes` UTF-8 bytes on example.org. */
 function userIdOfBytes(bytes: number): string {
   return `@${'a'.repeat(bytes - '@:example.org'.length)}:example.org`;
@@ -91,6 +100,38 @@ const CASES: readonly Case[] = [
     name: 'unknown query parameters are ignored',
     given: asAlice({ user_id: BOB, limit: '1' }),
     want: { status: 200, body: { joined: ALICE_BOB_ROOMS, count: 3 } },
+  },
+
+  // Query string forms
+  {
+    name: 'unencoded @ and : in user_id',
+    given: rawQueryAsAlice(`user_id=${BOB}`),
+    want: { status: 200, body: { joined: ALICE_BOB_ROOMS, count: 3 } },
+  },
+  {
+    name: 'unencoded ! in a historical user_id',
+    given: rawQueryAsAlice(`user_id=${HISTORICAL}`),
+    want: { status: 200, body: { joined: ['!history:example.org'], count: 1 } },
+  },
+  {
+    name: 'percent-encoded parameter name',
+    given: rawQueryAsAlice(`user%5Fid=${encodeURIComponent(BOB)}`),
+    want: { status: 200, body: { joined: ALICE_BOB_ROOMS, count: 3 } },
+  },
+  {
+    name: 'unencoded user_id given twice',
+    given: rawQueryAsAlice(`user_id=${BOB}&user_id=${BOB}`),
+    want: { status: 400, errcode: 'M_INVALID_PARAM' },
+  },
+  {
+    name: 'user_id after 1000 other parameters',
+    given: rawQueryAsAlice(`${THOUSAND_PARAMS}&user_id=${encodeURIComponent(BOB)}`),
+    want: { status: 200, body: { joined: ALICE_BOB_ROOMS, count: 3 } },
+  },
+  {
+    name: 'user_id twice after 1000 other parameters',
+    given: rawQueryAsAlice(`${THOUSAND_PARAMS}&user_id=${BOB}&user_id=${CAROL}`),
+    want: { status: 400, errcode: 'M_INVALID_PARAM' },
   },
 
   // user_id
@@ -263,6 +304,30 @@ const CASES: readonly Case[] = [
     want: { status: 404, errcode: 'M_UNRECOGNIZED' },
   },
   {
+    name: 'path in upper case',
+    given: (context) => ({
+      url: endpointUrl(context, { user_id: BOB }).replace(context.path, context.path.toUpperCase()),
+      init: bearer(context.tokens.alice),
+    }),
+    want: { status: 404, errcode: 'M_UNRECOGNIZED' },
+  },
+  {
+    name: 'prefix /_MATRIX in upper case',
+    given: (context) => ({
+      url: endpointUrl(context, { user_id: BOB }).replace('/_matrix/', '/_MATRIX/'),
+      init: bearer(context.tokens.alice),
+    }),
+    want: { status: 404, errcode: 'M_UNRECOGNIZED' },
+  },
+  {
+    name: 'path with trailing slash',
+    given: (context) => ({
+      url: endpointUrl(context, { user_id: BOB }).replace(context.path, `${context.path}/`),
+      init: bearer(context.tokens.alice),
+    }),
+    want: { status: 404, errcode: 'M_UNRECOGNIZED' },
+  },
+  {
     name: 'unknown path outside /_matrix',
     given: (context) => ({ url: `${context.url}/index.html` }),
     want: { status: 404, errcode: 'M_UNRECOGNIZED' },
@@ -362,6 +427,19 @@ describe.each(storeFactories)('GET /mutual_rooms on the $name store', (factory) 
       expect(error).toContain('user_id');
       expect(error).toContain('"@:example.org"');
       expect(error).toContain('@alice:example.org');
+    });
+
+    it.each([
+      ['DEL in the localpart', '@bob\u007f:example.org', '\\u007f'],
+      ['C1 control in the localpart', '@bob\u0085:example.org', '\\u0085'],
+      ['DEL in the server name', '@bob:exa\u007fmple.org', '\\u007f'],
+      ['bidirectional override in the server name', '@bob:\u202eexample.org', '\\u202e'],
+    ])('error messages escape %s', async (_name, userId, escaped) => {
+      const response = await callApi(endpointUrl(context, { user_id: userId }), bearer(context.tokens.alice));
+      const { error } = response.body as { error: string };
+      expect(response.status).toBe(400);
+      expect(error).toContain(escaped);
+      expect(error).not.toMatch(/[\u007f-\u009f\u202e]/);
     });
 
     it('responses carry a request id', async () => {

@@ -65,7 +65,7 @@ describe.skipIf(postgres.url === undefined)(suiteName('CLI on PostgreSQL', postg
 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/a\.ndjson: imported 2 records into 2 memberships/);
-    expect(result.stderr).toMatch(/b\.csv: imported 1 records into 1 memberships/);
+    expect(result.stderr).toMatch(/b\.csv: imported 1 record into 1 membership in /);
     expect(await memberships()).toEqual([
       '!r:example.org @a:example.org join',
       '!r:example.org @b:example.org leave',

@@ -1,0 +1,121 @@
+/**
+ * Splits a byte stream into lines ending in LF or CRLF, chunk by chunk. `Buffer.indexOf` finds
+ * the newline bytes, and the complete lines of a chunk are decoded from UTF-8 in one call, which
+ * is several times faster than `node:readline`. A newline byte never occurs inside a multi-byte
+ * UTF-8 sequence, so splitting bytes at it never cuts a character.
+ */
+
+/** A line that exceeds the maximum length, with its 1-based number. */
+export class LineTooLongError extends Error {
+  override readonly name = 'LineTooLongError';
+
+  constructor(
+    readonly line: number,
+    readonly maxLineBytes: number,
+  ) {
+    super(`the line is longer than ${maxLineBytes} bytes; put each record on a line of its own`);
+  }
+}
+
+const LF = 0x0a;
+
+/**
+ * Turns chunks into complete lines and keeps a partial last line until the chunk that ends it.
+ * A line longer than `maxLineBytes` (without its line end) is not kept: the next call of `push`
+ * or `end` throws a LineTooLongError, so the lines before it are returned and checked first.
+ */
+export class LineSplitter {
+  readonly #maxLineBytes: number;
+  /** The bytes of the line still open at the end of the last chunk. */
+  #partial: Buffer[] = [];
+  #partialBytes = 0;
+  /** Lines returned so far. */
+  #lines = 0;
+  #tooLong: LineTooLongError | undefined;
+
+  constructor(maxLineBytes: number) {
+    if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1) {
+      throw new RangeError(`maximum line length must be a positive integer, got ${maxLineBytes}`);
+    }
+    this.#maxLineBytes = maxLineBytes;
+  }
+
+  /** Returns the lines that `chunk` completes, without their line ends. */
+  push(chunk: Buffer): string[] {
+    if (this.#tooLong !== undefined) throw this.#tooLong;
+    const lines: string[] = [];
+    let start = 0;
+
+    // The first line of the chunk completes the partial line of earlier chunks.
+    if (this.#partialBytes > 0) {
+      const newline = chunk.indexOf(LF);
+      if (newline === -1) {
+        this.#keepPartial(chunk);
+        return lines;
+      }
+      this.#keepPartial(chunk.subarray(0, newline));
+      if (this.#tooLong !== undefined) return lines;
+      this.#addLine(lines, Buffer.concat(this.#partial, this.#partialBytes).toString('utf8'));
+      this.#partial = [];
+      this.#partialBytes = 0;
+      start = newline + 1;
+    }
+
+    const lastNewline = chunk.lastIndexOf(LF);
+    if (lastNewline >= start) {
+      const text = chunk.toString('utf8', start, lastNewline);
+      let lineStart = 0;
+      while (this.#tooLong === undefined) {
+        const newline = text.indexOf('\n', lineStart);
+        if (newline === -1) {
+          this.#addLine(lines, text.slice(lineStart));
+          break;
+        }
+        this.#addLine(lines, text.slice(lineStart, newline));
+        lineStart = newline + 1;
+      }
+      start = lastNewline + 1;
+    }
+    if (start < chunk.length && this.#tooLong === undefined) this.#keepPartial(chunk.subarray(start));
+    return lines;
+  }
+
+  /** Returns the last line when the input does not end with a line end. */
+  end(): string[] {
+    if (this.#tooLong !== undefined) throw this.#tooLong;
+    if (this.#partialBytes === 0) return [];
+    const lines: string[] = [];
+    this.#addLine(lines, Buffer.concat(this.#partial, this.#partialBytes).toString('utf8'));
+    this.#partial = [];
+    this.#partialBytes = 0;
+    if (this.#tooLong !== undefined) throw this.#tooLong;
+    return lines;
+  }
+
+  #keepPartial(bytes: Buffer): void {
+    this.#partialBytes += bytes.length;
+    if (this.#partialBytes > this.#maxLineBytes + 1) {
+      // One byte more than the limit may be the CR of a CRLF line end.
+      this.#markTooLong();
+      return;
+    }
+    this.#partial.push(bytes);
+  }
+
+  #addLine(lines: string[], text: string): void {
+    const line = text.endsWith('\r') ? text.slice(0, -1) : text;
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8, so short lines need no byte count.
+    if (line.length * 3 > this.#maxLineBytes && Buffer.byteLength(line, 'utf8') > this.#maxLineBytes) {
+      this.#markTooLong();
+      return;
+    }
+    this.#lines += 1;
+    lines.push(line);
+  }
+
+  #markTooLong(): void {
+    this.#tooLong = new LineTooLongError(this.#lines + 1, this.#maxLineBytes);
+    this.#partial = [];
+    this.#partialBytes = 0;
+  }
+}
