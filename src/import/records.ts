@@ -35,8 +35,8 @@ export function toMembershipRecord(
  * strings, so a match skips it; any other line goes through JSON.parse. It cuts the time of a
  * record-per-line import by about a third.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids raw U+0000 to U+001F in strings, so such lines must take the JSON.parse path.
 const COMPACT_RECORD =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids raw U+0000 to U+001F in strings.
   /^\{"room_id":"([^"\\\x00-\x1f]*)","user_id":"([^"\\\x00-\x1f]*)","membership":"([a-z]*)"\}$/;
 
 /**
