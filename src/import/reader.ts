@@ -37,7 +37,7 @@ export interface ReadOptions {
 
 /**
  * Streams membership records from NDJSON or CSV, chunk by chunk, so input of any size uses
- * constant memory; the stream is read only as fast as the records are consumed. Lines end with
+ * constant memory. The stream is read only as fast as the records are consumed. Lines end with
  * LF or CRLF, and blank lines are skipped. The first invalid or overlong line throws an
  * ImportError with the path, line number and reason, after the records of the lines before it.
  *

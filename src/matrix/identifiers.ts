@@ -12,7 +12,7 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 /**
  * The usual form of each identifier, in ASCII: a sigil, a localpart or opaque ID of printable
  * ASCII without ":", and a DNS hostname with an optional port. A match of at most 255 characters
- * is valid unless its hostname is a dotted quad, whose numbers need checking; every other value
+ * is valid unless its hostname is a dotted quad, whose numbers need checking. Every other value
  * takes the full check, which also explains the problem. Imports and response validation check
  * millions of identifiers, nearly all of this form.
  */
@@ -22,7 +22,10 @@ const USUAL_ROOM_ID = /^![\x21-\x39\x3b-\x7e]+:[0-9A-Za-z.-]+(?::[0-9]{1,5})?$/;
 const DOTTED_QUAD_SERVER = /:[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?::[0-9]{1,5})?$/;
 
 function isUsualIdentifier(value: string, usual: RegExp): boolean {
-  return value.length <= MAX_IDENTIFIER_BYTES && usual.test(value) && !DOTTED_QUAD_SERVER.test(value);
+  if (value.length > MAX_IDENTIFIER_BYTES || !usual.test(value)) return false;
+  // A dotted quad, with or without a port, ends in a digit: most names end in a letter.
+  const last = value.charCodeAt(value.length - 1);
+  return last < 0x30 || last > 0x39 || !DOTTED_QUAD_SERVER.test(value);
 }
 
 /** Tells whether `value` has more than MAX_IDENTIFIER_BYTES bytes in UTF-8. */
@@ -44,7 +47,7 @@ export function userIdProblem(value: string): string | undefined {
   return isUsualIdentifier(value, USUAL_USER_ID) ? undefined : userIdGrammarProblem(value);
 }
 
-/** The full check of {@link userIdProblem}, without the shortcut for the usual form. */
+/** Returns why `value` is not a user ID, like {@link userIdProblem} without its shortcut. */
 export function userIdGrammarProblem(value: string): string | undefined {
   if (!value.startsWith('@')) return 'a user ID must start with "@"';
   if (exceedsIdentifierBytes(value)) {
@@ -77,7 +80,7 @@ export function roomIdProblem(value: string): string | undefined {
   return isUsualIdentifier(value, USUAL_ROOM_ID) ? undefined : roomIdGrammarProblem(value);
 }
 
-/** The full check of {@link roomIdProblem}, without the shortcut for the usual form. */
+/** Returns why `value` is not a room ID, like {@link roomIdProblem} without its shortcut. */
 export function roomIdGrammarProblem(value: string): string | undefined {
   if (!value.startsWith('!')) return 'a room ID must start with "!"';
   if (exceedsIdentifierBytes(value)) {

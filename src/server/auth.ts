@@ -4,6 +4,7 @@ import { type MatrixError, matrixErrors } from '../matrix/errors.js';
 import type { MembershipStore } from '../store/types.js';
 import { hashAccessToken } from './access-tokens.js';
 import { serverFailure } from './error-handler.js';
+import { queryValues } from './request-query.js';
 
 /** The authenticated user, or the Matrix error that rejects the request. */
 export type AuthOutcome = { readonly userId: string } | { readonly error: MatrixError };
@@ -17,7 +18,7 @@ const BEARER = /^Bearer +(\S+) *$/i;
  */
 export function readAccessToken(req: Request): { readonly token: string } | { readonly error: MatrixError } {
   const header = req.headers.authorization;
-  const queryTokens = new URLSearchParams(req.url.split('?')[1] ?? '').getAll('access_token');
+  const queryTokens = queryValues(req, 'access_token');
 
   if (header !== undefined && queryTokens.length > 0) {
     return fail('Send the access token either in the Authorization header or as access_token, not both');

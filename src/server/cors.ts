@@ -7,12 +7,15 @@ export const CORS_HEADERS = {
   'Access-Control-Allow-Headers': 'X-Requested-With, Content-Type, Authorization',
 } as const;
 
+const CORS_ENTRIES = Object.entries(CORS_HEADERS);
+
 /**
  * Adds the CORS headers to every response and answers `OPTIONS` with 204 and no body, running no
  * endpoint logic, as the spec requires for pre-flight requests.
  */
 export const cors: RequestHandler = (req, res, next) => {
-  res.set(CORS_HEADERS);
+  // setHeader directly: Express's res.set checks each name for Content-Type, on every response.
+  for (const [name, value] of CORS_ENTRIES) res.setHeader(name, value);
   if (req.method === 'OPTIONS') {
     res.status(204).end();
     return;

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-/** Where a security scheme reads its credential: the headers or the query string. */
+/** The place of an access token in a request: a header or the query string. */
 export type CredentialLocation = 'header' | 'query';
 
 /** A security requirement object: scheme names and their scopes; `{}` allows anonymous access. */
@@ -58,8 +58,8 @@ export function narrowSecurity<T extends object>(document: T, location: Credenti
     });
 
   const narrow = (target: SecuredObject) => {
-    const kept = target.security?.filter(readsFrom);
-    if (kept !== undefined && kept.length > 0) target.security = kept;
+    const matching = target.security?.filter(readsFrom);
+    if (matching !== undefined && matching.length > 0) target.security = matching;
   };
   narrow(secured);
   for (const pathItem of Object.values(secured.paths ?? {})) {

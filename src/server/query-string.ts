@@ -15,6 +15,15 @@ export function parseQueryString(query: string): Record<string, string | string[
   return parse(query, '&', '=', { maxKeys: 0 });
 }
 
+/** One `name=value` pair of unreserved characters and percent escapes. */
+const STRICT_PAIR = '(?:[\\w.~-]|%[0-9A-Fa-f]{2})*=(?:[\\w.~-]|%[0-9A-Fa-f]{2})*';
+
+/**
+ * A query that strict encoding keeps as it is, except for equivalent escapes such as `%7e` for
+ * `~`: `name=value` pairs joined by `&`, with no reserved character raw and no malformed escape.
+ */
+export const STRICTLY_ENCODED_QUERY = new RegExp(`^${STRICT_PAIR}(?:&${STRICT_PAIR})*$`);
+
 /**
  * Rewrites the query of the request URL with every name and value percent-encoded, in the same
  * order and with repeated parameters kept, so repeats are still rejected.
@@ -27,7 +36,13 @@ export function parseQueryString(query: string): Record<string, string | string[
  */
 export const encodeQueryStrictly: RequestHandler = (req, _res, next) => {
   const queryStart = req.url.indexOf('?');
-  const query = queryStart === -1 ? undefined : strictQueryString(req.url.slice(queryStart + 1));
+  const rawQuery = queryStart === -1 ? undefined : req.url.slice(queryStart + 1);
+  // Most clients encode strictly already; re-encoding their query would change no character.
+  if (rawQuery === undefined || STRICTLY_ENCODED_QUERY.test(rawQuery)) {
+    next();
+    return;
+  }
+  const query = strictQueryString(rawQuery);
   if (query !== undefined) {
     req.url = `${req.url.slice(0, queryStart)}?${query}`;
     const originalStart = req.originalUrl.indexOf('?');

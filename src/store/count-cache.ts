@@ -1,7 +1,7 @@
 /**
  * A least-recently-used cache of mutual-room counts, keyed by the unordered pair of users. It
- * holds at most `capacity` pairs. The store clears it whenever the memberships may have changed,
- * so it never decides on its own whether an entry is still valid.
+ * contains at most `capacity` pairs. The store clears it whenever the memberships may have
+ * changed, so it never decides on its own whether an entry is still valid.
  */
 export class CountCache {
   readonly #capacity: number;

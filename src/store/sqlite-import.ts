@@ -3,10 +3,11 @@
  *
  * The records are first appended to a temporary staging table with no index, in multi-row
  * INSERT statements. One sorted `INSERT ... SELECT ... ON CONFLICT DO UPDATE` then merges them,
- * so the primary key b-tree is written in key order instead of at random places. Measured on the
- * 1,000,000-membership benchmark dataset (`bench/dataset.ts --size medium`), staging and merging
- * took 2.3 s against 2.7 s for the same multi-row upsert straight into `memberships`, and the
- * staging table also yields the number of distinct pairs with one GROUP BY.
+ * so the primary key b-tree is written in key order instead of at random places. On the
+ * 1,000,000-membership benchmark dataset (`bench/dataset.ts --size medium`, 2-core machine,
+ * secondary index dropped in both), staging and merging took 2.3 to 2.5 s against 2.7 to 3.7 s
+ * for the same multi-row upsert straight into `memberships`. The staging table also yields the
+ * number of distinct pairs with one GROUP BY.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { isBatchedRecords, type MembershipRecord } from './types.js';

@@ -16,7 +16,7 @@ function split(chunks: readonly (string | Buffer)[], maxLineBytes = 1024): strin
   return lines;
 }
 
-/** The lines of `text` as the splitter defines them: LF or CRLF ends a line. */
+/** Returns the lines of `text` as the splitter defines them: LF or CRLF ends a line. */
 function expectedLines(text: string): string[] {
   if (text === '') return [];
   const lines = text.split('\n').map((line) => line.replace(/\r$/, ''));

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseNdjsonLine, toMembershipRecord } from '../../src/import/records.js';
 
-/** The record or the error message of `parse`, so outcomes compare with one toEqual. */
+/** Returns the record or the error message of `parse`, so outcomes compare with one toEqual. */
 function outcome(parse: () => unknown): unknown {
   try {
     return { record: parse() };

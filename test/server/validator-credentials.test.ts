@@ -27,7 +27,7 @@ const SCHEMES = {
 
 type Requirements = Record<string, string[]>[];
 
-/** A document with one operation secured by `security`. */
+/** Returns a document with one operation secured by `security`. */
 function documentWith(security: Requirements) {
   return {
     components: { securitySchemes: SCHEMES },

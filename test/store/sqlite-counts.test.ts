@@ -24,7 +24,7 @@ async function* fromArray(records: readonly MembershipRecord[]): AsyncGenerator<
   yield* records;
 }
 
-/** A store where A and B share three rooms, so a page of two needs the count query. */
+/** Opens a store where A and B share three rooms, so a page of two needs the count query. */
 async function openSharedStore(path = join(dirs.make(), 'test.db')): Promise<SqliteStore> {
   const store = SqliteStore.open(path);
   stores.push(store);
