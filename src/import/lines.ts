@@ -5,15 +5,36 @@
  * UTF-8 sequence, so splitting bytes at it never cuts a character.
  */
 
-/** A line that exceeds the maximum length, with its 1-based number. */
-export class LineTooLongError extends Error {
+import { isUtf8 } from 'node:buffer';
+
+/** A line that cannot be read, with its 1-based number. */
+export class LineReadError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A line that exceeds the maximum length. */
+export class LineTooLongError extends LineReadError {
   override readonly name = 'LineTooLongError';
 
   constructor(
-    readonly line: number,
+    line: number,
     readonly maxLineBytes: number,
   ) {
-    super(`the line is longer than ${maxLineBytes} bytes; put each record on a line of its own`);
+    super(line, `the line is longer than ${maxLineBytes} bytes; put each record on a line of its own`);
+  }
+}
+
+/** A line whose bytes are not UTF-8; decoding would silently turn them into U+FFFD. */
+export class InvalidUtf8Error extends LineReadError {
+  override readonly name = 'InvalidUtf8Error';
+
+  constructor(line: number) {
+    super(line, 'the line is not valid UTF-8; convert the file to UTF-8 and import it again');
   }
 }
 
@@ -55,7 +76,7 @@ export class LineSplitter {
       }
       this.#keepPartial(chunk.subarray(0, newline));
       if (this.#tooLong !== undefined) return lines;
-      this.#addLine(lines, Buffer.concat(this.#partial, this.#partialBytes).toString('utf8'));
+      this.#addLine(lines, this.#decode(Buffer.concat(this.#partial, this.#partialBytes)));
       this.#partial = [];
       this.#partialBytes = 0;
       start = newline + 1;
@@ -63,7 +84,7 @@ export class LineSplitter {
 
     const lastNewline = chunk.lastIndexOf(LF);
     if (lastNewline >= start) {
-      const text = chunk.toString('utf8', start, lastNewline);
+      const text = this.#decode(chunk.subarray(start, lastNewline));
       let lineStart = 0;
       while (this.#tooLong === undefined) {
         const newline = text.indexOf('\n', lineStart);
@@ -85,11 +106,28 @@ export class LineSplitter {
     if (this.#tooLong !== undefined) throw this.#tooLong;
     if (this.#partialBytes === 0) return [];
     const lines: string[] = [];
-    this.#addLine(lines, Buffer.concat(this.#partial, this.#partialBytes).toString('utf8'));
+    this.#addLine(lines, this.#decode(Buffer.concat(this.#partial, this.#partialBytes)));
     this.#partial = [];
     this.#partialBytes = 0;
     if (this.#tooLong !== undefined) throw this.#tooLong;
     return lines;
+  }
+
+  /**
+   * Decodes whole lines from UTF-8, the next of which is line `#lines + 1`. `isUtf8` checks the
+   * bytes first because `toString` would replace invalid sequences with U+FFFD.
+   */
+  #decode(bytes: Buffer): string {
+    if (isUtf8(bytes)) return bytes.toString('utf8');
+    let lineStart = 0;
+    let line = this.#lines + 1;
+    for (;;) {
+      const newline = bytes.indexOf(LF, lineStart);
+      const end = newline === -1 ? bytes.length : newline;
+      if (!isUtf8(bytes.subarray(lineStart, end))) throw new InvalidUtf8Error(line);
+      lineStart = end + 1;
+      line += 1;
+    }
   }
 
   #keepPartial(bytes: Buffer): void {

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { BatchedRecords, MembershipRecord } from '../store/types.js';
 import { parseCsvHeader, splitCsvLine } from './csv.js';
 import { ImportError, InvalidLineError } from './errors.js';
-import { LineSplitter, LineTooLongError } from './lines.js';
+import { LineReadError, LineSplitter } from './lines.js';
 import { parseNdjsonLine } from './records.js';
 
 /**
@@ -111,7 +111,7 @@ function splitLines(splitter: LineSplitter, chunk: Buffer | undefined, path: str
   try {
     return chunk === undefined ? splitter.end() : splitter.push(chunk);
   } catch (error) {
-    if (error instanceof LineTooLongError) throw new ImportError(path, error.line, error.message);
+    if (error instanceof LineReadError) throw new ImportError(path, error.line, error.message);
     throw error;
   }
 }

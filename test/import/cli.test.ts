@@ -85,6 +85,22 @@ describe('mutual-rooms import', () => {
     expect(result.stderr).not.toContain('Nothing of - ');
   });
 
+  it('rejects a file that is not UTF-8', async () => {
+    const { db, dir } = workspace();
+    const path = join(dir, 'latin1.csv');
+    writeFileSync(
+      path,
+      Buffer.from(
+        'room_id,user_id,membership\n!r:example.org,@a:example.org,join\n!caf\xe9:example.org,@a:example.org,join\n',
+        'latin1',
+      ),
+    );
+    const result = await runCli(['import', '--db', db, path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${path}:3: the line is not valid UTF-8`);
+    expect(result.stderr).toContain('was imported');
+  });
+
   it('takes the database path from MUTUAL_ROOMS_DB', async () => {
     const { db, file } = workspace();
     const result = await runCli(['import', file('a.ndjson', line('!r:example.org', '@a:example.org'))], {

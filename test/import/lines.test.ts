@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, LineTooLongError } from '../../src/import/lines.js';
+import { InvalidUtf8Error, LineSplitter, LineTooLongError } from '../../src/import/lines.js';
 
 /** Feeds `chunks` to a new splitter and returns every line, or the error it threw. */
 function split(chunks: readonly (string | Buffer)[], maxLineBytes = 1024): string[] | LineTooLongError {
@@ -98,5 +98,30 @@ describe('LineSplitter', () => {
 
   it.each([0, -1, 1.5])('rejects a maximum of %s', (max) => {
     expect(() => new LineSplitter(max)).toThrow(RangeError);
+  });
+});
+
+describe('LineSplitter on bytes that are not UTF-8', () => {
+  it.each([
+    { name: 'invalid byte in the second line', chunks: ['{"a":1}\n', '{"b":"\xff"}\n'], want: 2 },
+    { name: 'Latin-1 in the first line', chunks: ['caf\xe9\n'], want: 1 },
+    { name: 'invalid byte in a last line without newline', chunks: ['ok\nok\n\xfe'], want: 3 },
+    { name: 'invalid byte in a line split across chunks', chunks: ['ok\nab', 'c\xffd\n'], want: 2 },
+  ])('rejects $name with its line number', ({ chunks, want }) => {
+    const splitter = new LineSplitter(1024);
+    let thrown: unknown;
+    try {
+      for (const chunk of chunks) splitter.push(Buffer.from(chunk, 'latin1'));
+      splitter.end();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(InvalidUtf8Error);
+    expect((thrown as InvalidUtf8Error).line).toBe(want);
+  });
+
+  it('keeps a real U+FFFD character', () => {
+    const splitter = new LineSplitter(1024);
+    expect(splitter.push(Buffer.from('a\uFFFDb\n', 'utf8'))).toEqual(['a\uFFFDb']);
   });
 });

@@ -64,6 +64,25 @@ describe('membership reader on streams', () => {
     expect(error.line).toBe(2);
   });
 
+  it('hands over the records of each chunk as one batch', async () => {
+    const stream = Readable.from([Buffer.from(`${line(1)}${line(2)}`), Buffer.from(`${line(3)}\n`)]);
+    const batches: string[][] = [];
+    for await (const batch of readMembershipRecords({ path: 'input', stream }).batches()) {
+      batches.push(batch.map((record) => record.roomId));
+    }
+    expect(batches).toEqual([['!r1:example.org', '!r2:example.org'], ['!r3:example.org']]);
+  });
+
+  it('yields the records before an invalid line of the same chunk', async () => {
+    const records: string[] = [];
+    const stream = Readable.from([`${line(1)}${line(2)}{}\n${line(4)}`]);
+    await expect(async () => {
+      for await (const record of readMembershipRecords({ path: 'input', stream }))
+        records.push(record.roomId);
+    }).rejects.toThrow('input:3:');
+    expect(records).toEqual(['!r1:example.org', '!r2:example.org']);
+  });
+
   it('reads the stream only as fast as records are taken', async () => {
     let chunksRead = 0;
     function* chunks() {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { Membership, MembershipRecord } from '../../src/store/types.js';
+import type { BatchedRecords, Membership, MembershipRecord } from '../../src/store/types.js';
 import { createTempDirs } from '../helpers/temp-dir.js';
 
 const A = '@a:x.org';
@@ -124,6 +124,21 @@ describe('SqliteStore.importMemberships', () => {
     const store = openStore();
     expect(await store.importMemberships(fromArray([]))).toEqual({ records: 0, memberships: 0 });
     expect(readTable(store.path).indexes).toHaveLength(1);
+  });
+
+  it('reads batched records a batch at a time', async () => {
+    const store = openStore();
+    const records: BatchedRecords = {
+      [Symbol.asyncIterator]: () => {
+        throw new Error('read record by record');
+      },
+      async *batches() {
+        yield manyRecords.slice(0, 130);
+        yield manyRecords.slice(130);
+      },
+    };
+    expect(await store.importMemberships(records)).toEqual({ records: 250, memberships: 250 });
+    expect((await store.mutualRooms(A, B, { limit: 1 })).count).toBe(125);
   });
 
   it('imports into an in-memory database again after a failure', async () => {
