@@ -30,7 +30,7 @@ for (const roomId of joined) {
   console.log(`  ${roomId}`);
 }
 
-// A user_id that is not a user ID: the server answers 400 and the client throws a MatrixError.
+// A user_id that is not a user ID gets 400 from the server, so the client throws a MatrixError.
 try {
   await client.getMutualRooms('not-a-user-id');
   console.error('the bad request unexpectedly succeeded');

@@ -40,8 +40,8 @@ function exceedsIdentifierBytes(value: string): boolean {
  *
  * Implements `"@" localpart ":" server_name` of the Matrix appendices ("User Identifiers") with at
  * most 255 bytes. Localparts may use the historical character set U+0021 to U+007E, so upper case
- * and punctuation are accepted; an empty localpart or any other character is rejected, as the
- * appendices call such user IDs non-compliant.
+ * and punctuation are accepted. An empty localpart or any other character is rejected, because
+ * the appendices call such user IDs non-compliant.
  */
 export function userIdProblem(value: string): string | undefined {
   return isUsualIdentifier(value, USUAL_USER_ID) ? undefined : userIdGrammarProblem(value);
@@ -72,9 +72,10 @@ export function isUserId(value: string): boolean {
 /**
  * Returns why `value` is not a room ID, or undefined when it is one.
  *
- * Accepts both forms the Matrix appendices and room versions define, each at most 255 bytes:
- * `!opaque_id:server_name` (room versions 1 to 11), where opaque_id is non-empty and contains
- * neither ":" nor NUL, and `!` with a 43-character URL-safe Base64 hash (room version 12).
+ * Accepts both forms the Matrix appendices and room versions define, each at most 255 bytes. The
+ * first is `!opaque_id:server_name` (room versions 1 to 11), where opaque_id is non-empty and
+ * contains neither ":" nor NUL. The second is `!` and a 43-character URL-safe Base64 hash (room
+ * version 12).
  */
 export function roomIdProblem(value: string): string | undefined {
   return isUsualIdentifier(value, USUAL_ROOM_ID) ? undefined : roomIdGrammarProblem(value);

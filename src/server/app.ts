@@ -25,7 +25,7 @@ export interface ServerConfig {
   readonly tokenTtlSeconds: number;
 }
 
-/** What `createApp` needs: the store and rate limiter are owned, opened and closed by the caller. */
+/** Options of `createApp`. The caller owns the store and the rate limiter, and opens and closes them. */
 export interface AppOptions {
   readonly store: MembershipStore;
   readonly rateLimiter: RateLimiter;

@@ -10,8 +10,8 @@ export const CORS_HEADERS = {
 const CORS_ENTRIES = Object.entries(CORS_HEADERS);
 
 /**
- * Adds the CORS headers to every response and answers `OPTIONS` with 204 and no body, running no
- * endpoint logic, as the spec requires for pre-flight requests.
+ * Adds the CORS headers to every response and responds to `OPTIONS` with 204 and no body. No
+ * endpoint logic runs for a pre-flight request.
  */
 export const cors: RequestHandler = (req, res, next) => {
   // setHeader directly: Express's res.set checks each name for Content-Type, on every response.

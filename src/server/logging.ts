@@ -6,7 +6,7 @@ import { redactAccessToken, redactLogValue } from './redact.js';
 
 const REQUEST_ID = /^[0-9A-Za-z._:-]{1,64}$/;
 
-/** The request fields that are logged: no headers, so the Authorization header never appears. */
+/** Logged request fields. Headers are left out, so the Authorization header never appears. */
 function serializeRequest(req: { id: unknown; method: string; url: string }) {
   const url = redactAccessToken(req.url);
   return { id: req.id, method: req.method, path: url.split('?')[0], url };

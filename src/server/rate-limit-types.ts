@@ -6,7 +6,7 @@ export type RateLimitDecision =
 /** Counts requests per key (a user ID) in fixed windows; in memory or in Redis. */
 export interface RateLimiter {
   consume(key: string): Promise<RateLimitDecision>;
-  /** Resolves when the shared counter store (Redis) answers; absent for in-memory limiters. */
+  /** Resolves when the shared counter store (Redis) replies. In-memory limiters do not have it. */
   ping?(): Promise<void>;
   /**
    * True when `consume` allows requests while the counter store is unreachable. Readiness then
@@ -17,8 +17,8 @@ export interface RateLimiter {
 }
 
 /**
- * Raised by a limiter configured to fail closed when its counter store cannot be reached; the
- * server answers with 503.
+ * Raised by a limiter configured to fail closed when its counter store cannot be reached. The
+ * server responds with 503.
  */
 export class RateLimiterUnavailableError extends Error {
   constructor(message: string, options?: ErrorOptions) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { MembershipStore } from '../store/types.js';
 
-/** Where the pagination token secret came from. */
+/** Source of the pagination token secret. */
 export type SecretSource = 'configured' | 'store' | 'process';
 
 /**

@@ -97,8 +97,8 @@ export interface StorePoolStats {
 }
 
 /**
- * Raised when the database cannot be reached (refused, timed out, shut down). The server answers
- * such requests with 503; the store reconnects by itself once the database is back.
+ * Raised when the database cannot be reached (refused, timed out, shut down). The server responds
+ * to such requests with 503, and the store reconnects by itself once the database is back.
  */
 export class StoreUnavailableError extends Error {
   constructor(message: string, options?: ErrorOptions) {

@@ -3,7 +3,7 @@
 /** True only for `any`: `1 & T` is `any` for `any` and narrower than `0` for every other type. */
 export type IsAny<T> = 0 extends 1 & T ? true : false;
 
-/** Exact type equality, which (unlike mutual assignability) tells `any` apart from other types. */
+/** Exact type equality. Unlike mutual assignability, it distinguishes `any` from other types. */
 export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 export type Expect<T extends true> = T;

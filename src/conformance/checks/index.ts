@@ -31,7 +31,7 @@ const DEFINITIONS: readonly CheckDefinition[] = [
   schemaResponses,
 ];
 
-/** The check definitions in the order of CHECK_IDS, which is the order they run in. */
+/** Check definitions, in the order of CHECK_IDS, which is also the order they run in. */
 export const CHECKS: readonly CheckDefinition[] = CHECK_IDS.map((id: CheckId) => {
   const check = DEFINITIONS.find((definition) => definition.id === id);
   if (!check) throw new Error(`no definition for check ${id}`);
