@@ -70,14 +70,9 @@ export function createApp(options: AppOptions): Express {
   app.use(operationsRouter({ ...options, logger }));
   app.use('/_matrix', createHttpLogger(logger), cors);
   app.all(VERSIONS_PATH, getOnly(versionsRoute(routes)));
+  app.use(auth.middleware(routes.map(routePath)));
   if (options.validation ?? true) {
-    app.use(
-      encodeQueryStrictly,
-      createValidatorMiddleware(
-        routes.map((route) => route.basePath),
-        auth.securityHandlers(),
-      ),
-    );
+    app.use(encodeQueryStrictly, createValidatorMiddleware(routes.map((route) => route.basePath)));
   }
   for (const route of routes) {
     const handler = mutualRoomsRoute({
@@ -95,7 +90,7 @@ export function createApp(options: AppOptions): Express {
   app.use('/_matrix', (req, _res, next) => {
     next(matrixErrors.unrecognized(`Unrecognized request: no endpoint at ${req.originalUrl.split('?')[0]}`));
   });
-  app.use(createErrorHandler(auth));
+  app.use(createErrorHandler());
   return app;
 }
 

@@ -1,9 +1,7 @@
-import type { Request } from 'express';
-import type { SecurityHandlers } from 'express-openapi-validator/dist/framework/types.js';
+import type { Request, RequestHandler } from 'express';
 import { type MatrixError, matrixErrors } from '../matrix/errors.js';
 import type { MembershipStore } from '../store/types.js';
 import { hashAccessToken } from './access-tokens.js';
-import { serverFailure } from './error-handler.js';
 import { queryValues } from './request-query.js';
 
 /** The authenticated user, or the Matrix error that rejects the request. */
@@ -42,9 +40,8 @@ function fail(message: string): { readonly error: MatrixError } {
 }
 
 /**
- * Authenticates requests against the store's token hashes, once per request. The validator
- * calls both security handlers of the spec, and the route and error handler read the same
- * outcome afterwards.
+ * Authenticates requests against the store's token hashes, once per request: the route reads the
+ * outcome of the lookup that `middleware` started.
  */
 export class Authenticator {
   readonly #store: MembershipStore;
@@ -64,35 +61,30 @@ export class Authenticator {
     return outcome;
   }
 
-  /** Returns why authentication of `req` failed: a Matrix error, 503 or 500 when the store failed. */
-  async failureOf(req: Request): Promise<MatrixError> {
-    const pending = this.#outcomes.get(req);
-    if (pending === undefined) {
-      const read = readAccessToken(req);
-      return 'error' in read ? read.error : matrixErrors.missingToken('Missing access token');
-    }
-    try {
-      const outcome = await pending;
-      return 'error' in outcome ? outcome.error : matrixErrors.unknown(new Error('authentication succeeded'));
-    } catch (cause) {
-      return serverFailure(cause);
-    }
-  }
-
-  /** Returns the user of a request that passed the validator's security check. */
+  /** Returns the user of `req`, or throws the Matrix error that rejects it. */
   async requesterOf(req: Request): Promise<string> {
     const outcome = await this.authenticate(req);
     if ('error' in outcome) throw outcome.error;
     return outcome.userId;
   }
 
-  /** Handlers for the `accessTokenQuery` and `accessTokenBearer` security schemes. */
-  securityHandlers(): SecurityHandlers {
-    const check = async (req: Request): Promise<boolean> => {
-      await this.requesterOf(req);
-      return true;
+  /**
+   * Returns middleware that authenticates `GET` requests for `paths` before anything else checks
+   * them, as the spec's security requirements come first: a request without a valid access token
+   * gets 401 even when its query is also wrong. Other methods and paths pass untouched, so they
+   * still get 405 or 404 without a token.
+   */
+  middleware(paths: readonly string[]): RequestHandler {
+    const secured = new Set(paths);
+    return (req, res, next) => {
+      if (req.method !== 'GET' || !secured.has(req.path)) {
+        next();
+        return;
+      }
+      // The route label of the request metrics, also for a request rejected here.
+      res.locals.route = req.path;
+      this.requesterOf(req).then(() => next(), next);
     };
-    return { accessTokenQuery: check, accessTokenBearer: check };
   }
 
   async #lookUp(req: Request): Promise<AuthOutcome> {

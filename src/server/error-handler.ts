@@ -1,7 +1,6 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { MatrixError, matrixErrors } from '../matrix/errors.js';
 import { StoreUnavailableError } from '../store/types.js';
-import type { Authenticator } from './auth.js';
 import { checkUserIdParam, repeatedParamError } from './query-params.js';
 import { RateLimiterUnavailableError } from './rate-limit-types.js';
 
@@ -26,11 +25,15 @@ function isValidatorError(error: unknown): error is ValidatorError {
  * catalog. The body is sent as serialised JSON with `res.send`, bypassing the response validator,
  * because the spec has no schema for statuses such as 401 or 404. MatrixError guarantees the shape.
  */
-export function createErrorHandler(auth: Authenticator): ErrorRequestHandler {
+export function createErrorHandler(): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    toMatrixError(error, req, auth)
-      .catch((cause: unknown) => serverFailure(cause))
-      .then((matrixError) => sendMatrixError(res, matrixError));
+    let matrixError: MatrixError;
+    try {
+      matrixError = toMatrixError(error, req);
+    } catch (cause) {
+      matrixError = serverFailure(cause);
+    }
+    sendMatrixError(res, matrixError);
   };
 }
 
@@ -46,15 +49,13 @@ export function sendMatrixError(res: Response, error: MatrixError): void {
 }
 
 /** Maps any error raised while handling `req` to a Matrix error of the catalog. */
-export async function toMatrixError(error: unknown, req: Request, auth: Authenticator): Promise<MatrixError> {
+export function toMatrixError(error: unknown, req: Request): MatrixError {
   if (error instanceof MatrixError) return error;
   if (!isValidatorError(error)) return serverFailure(error);
 
   switch (error.status) {
     case 400:
       return describeInvalidRequest(req, error);
-    case 401:
-      return auth.failureOf(req);
     case 404:
       return matrixErrors.unrecognized(
         `Unrecognized request: no endpoint at ${req.originalUrl.split('?')[0]}`,

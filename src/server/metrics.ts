@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { MembershipStore } from '../store/types.js';
 
@@ -46,7 +46,7 @@ export function createRequestMetrics(registry: Registry, store: MembershipStore)
     inFlight.inc();
     res.once('close', () => inFlight.dec());
     res.once('finish', () => {
-      const labels = { method: req.method, route: routeLabel(req), status: String(res.statusCode) };
+      const labels = { method: req.method, route: routeLabel(req, res), status: String(res.statusCode) };
       requests.inc(labels);
       duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
     });
@@ -87,11 +87,11 @@ function registerPoolGauges(registry: Registry, store: MembershipStore): void {
 }
 
 /**
- * Returns the route pattern that handled `req`. A request that the OpenAPI validator rejected
- * before its route ran (401, 400) is labelled with the validator's matched path.
+ * Returns the route pattern that handled `req`. A request rejected before its route ran is
+ * labelled with the path that authentication or the OpenAPI validator matched (401, 400).
  */
-function routeLabel(req: Request): string {
-  const routePath: unknown = req.route?.path;
+function routeLabel(req: Request, res: Response): string {
+  const routePath: unknown = req.route?.path ?? res.locals.route;
   if (typeof routePath === 'string') return routePath;
   const openApiRoute = (req as Request & { openapi?: { openApiRoute?: unknown } }).openapi?.openApiRoute;
   if (typeof openApiRoute === 'string') return openApiRoute;

@@ -1,9 +1,8 @@
-import { type RequestHandler, Router } from 'express';
+import type { RequestHandler } from 'express';
 import { middleware as openApiValidator } from 'express-openapi-validator';
-import type { OpenAPIV3, SecurityHandlers } from 'express-openapi-validator/dist/framework/types.js';
+import type { OpenAPIV3 } from 'express-openapi-validator/dist/framework/types.js';
 import apiDocument from '../../generated/openapi.json' with { type: 'json' };
 import { isRoomId, isUserId } from '../matrix/identifiers.js';
-import { type CredentialLocation, narrowSecurity, requestCredentialLocation } from './openapi-security.js';
 
 /** The bundled OpenAPI document in `generated/openapi.json`. */
 export const OPENAPI_DOCUMENT = apiDocument;
@@ -44,50 +43,125 @@ export function resolveBasePath(
 }
 
 /**
+ * The security schemes that `Authenticator` implements, as the Client-Server API v1.19 defines
+ * them ("Using access tokens"): the `Authorization: Bearer` header and the `access_token` query
+ * parameter.
+ */
+const AUTHENTICATOR_SCHEMES: Readonly<
+  Record<
+    string,
+    { readonly type: string; readonly in?: string; readonly name?: string; readonly scheme?: string }
+  >
+> = {
+  accessTokenBearer: { type: 'http', scheme: 'bearer' },
+  accessTokenQuery: { type: 'apiKey', in: 'query', name: 'access_token' },
+};
+
+interface SecuredDocument {
+  readonly security?: readonly Readonly<Record<string, readonly string[]>>[];
+  readonly paths: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly components?: {
+    readonly securitySchemes?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  };
+}
+
+/**
+ * Checks that every operation of `document` requires exactly the access token schemes that
+ * `Authenticator` implements, one of them per request. Throws naming the operation or scheme that
+ * differs, so a spec that changes its security cannot leave the server enforcing the old one.
+ */
+export function checkSecurityRequirements(document: SecuredDocument = OPENAPI_DOCUMENT): void {
+  const expected = Object.keys(AUTHENTICATOR_SCHEMES).sort();
+  for (const [path, pathItem] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(pathItem)) {
+      if (operation === null || typeof operation !== 'object' || method === 'parameters') continue;
+      const security =
+        (operation as { security?: SecuredDocument['security'] }).security ?? document.security ?? [];
+      const names = security.map((requirement) => Object.keys(requirement));
+      const alternatives = names
+        .filter((keys) => keys.length === 1)
+        .map(([name]) => name)
+        .sort();
+      if (names.some((keys) => keys.length !== 1) || alternatives.join() !== expected.join()) {
+        throw new Error(
+          `${method.toUpperCase()} ${path} of the OpenAPI document requires ${JSON.stringify(security)}; ` +
+            `the server authenticates with one of ${expected.join(', ')}`,
+        );
+      }
+    }
+  }
+  for (const [name, want] of Object.entries(AUTHENTICATOR_SCHEMES)) {
+    const scheme = document.components?.securitySchemes?.[name];
+    const differs =
+      scheme === undefined || Object.entries(want).some(([key, value]) => scheme[key] !== value);
+    if (differs) {
+      throw new Error(
+        `security scheme ${name} of the OpenAPI document is ${JSON.stringify(scheme)}; the server expects ${JSON.stringify(want)}`,
+      );
+    }
+  }
+}
+
+/**
  * Returns the express-openapi-validator middleware for every request and response of the spec.
- * Security handlers decide authentication; responses failing their schema become errors passed
- * to `next`, which the error handler turns into 500 M_UNKNOWN.
+ * Responses failing their schema become errors passed to `next`, which the error handler turns
+ * into 500 M_UNKNOWN.
  *
  * Each entry of `basePaths` becomes a server of the document, so the spec's operations are
  * validated under every prefix that serves them: the unstable MSC2666 path is
  * `/_matrix/client/unstable/uk.half-shot.msc2666/user` followed by the spec's `/mutual_rooms`.
  *
- * Two validators run, one per place of the access token, and each request goes to the one for
- * the place it uses: the bearer scheme's validator when it has an Authorization header, the query
- * scheme's otherwise. express-openapi-validator 5.6 checks every security requirement of a
- * request, in any order, and throws an Error for each one whose credential is absent. With both
- * schemes, every request therefore created an Error and captured its stack trace. In CPU profiles
- * of the validated server under `npm run bench` (typical pairs), the security step took 4.5% of
- * the time with both schemes and 0.9% with one. The responses stay the same, because both schemes
- * share `securityHandlers`, which authenticate the request as a whole: a requirement of the other
- * place could only pass where this one does.
+ * The validator's own security step is off: `Authenticator.middleware` runs before it, for the
+ * same schemes, which `checkSecurityRequirements` confirms. express-openapi-validator 5.6 checks
+ * every security requirement of a request and throws an Error, with its stack trace, for each one
+ * whose credential is absent, and it awaits the handlers through several promise steps. With the
+ * spec's two schemes, the step cost the validated server 6 to 7% of its throughput under
+ * `npm run bench` (typical pairs), for checks that the authenticator repeats anyway.
  */
-export function createValidatorMiddleware(
-  basePaths: readonly string[],
-  securityHandlers: SecurityHandlers,
-): RequestHandler[] {
-  const servers = basePaths.map((url) => ({ url }));
-  const validatorFor = (location: CredentialLocation) => {
-    const apiSpec = narrowSecurity({ ...structuredClone(OPENAPI_DOCUMENT), servers }, location);
-    const router = Router();
-    router.use(
-      openApiValidator({
-        apiSpec: apiSpec as unknown as OpenAPIV3.DocumentV3_1,
-        validateRequests: { allowUnknownQueryParameters: true },
-        validateResponses: true,
-        validateSecurity: { handlers: securityHandlers },
-        // The spec has no request bodies, so there is no multipart body to parse and check.
-        fileUploader: false,
-        formats: MATRIX_FORMATS,
-        ignoreUndocumented: false,
-        useRequestUrl: true,
-      }),
-    );
-    return router;
+export function createValidatorMiddleware(basePaths: readonly string[]): RequestHandler {
+  checkSecurityRequirements();
+  const apiSpec = { ...structuredClone(OPENAPI_DOCUMENT), servers: basePaths.map((url) => ({ url })) };
+  const handlers = openApiValidator({
+    apiSpec: apiSpec as unknown as OpenAPIV3.DocumentV3_1,
+    validateRequests: { allowUnknownQueryParameters: true },
+    validateResponses: true,
+    validateSecurity: false,
+    // The spec has no request bodies, so there is no multipart body to parse and check.
+    fileUploader: false,
+    formats: MATRIX_FORMATS,
+    ignoreUndocumented: false,
+    useRequestUrl: true,
+  });
+  return series(handlers);
+}
+
+/**
+ * Runs `handlers` one after the other as a single middleware, as Express 5 would run them as
+ * separate layers, without the router's matching step between each pair. An error passed to
+ * `next`, thrown, or rejecting a returned promise skips the remaining handlers.
+ */
+export function series(handlers: readonly RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    let index = 0;
+    const fail = (error: unknown) =>
+      next(error ?? new Error('a validator middleware rejected a promise without a reason'));
+    const step = (error?: unknown): void => {
+      if (error !== undefined && error !== null) {
+        next(error);
+        return;
+      }
+      const handler = handlers[index++];
+      if (handler === undefined) {
+        next();
+        return;
+      }
+      try {
+        const result: unknown = handler(req, res, step);
+        if (result instanceof Promise) result.catch(fail);
+      } catch (thrown) {
+        fail(thrown);
+      }
+    };
+    step();
   };
-  const validators: Readonly<Record<CredentialLocation, RequestHandler>> = {
-    header: validatorFor('header'),
-    query: validatorFor('query'),
-  };
-  return [(req, res, next) => validators[requestCredentialLocation(req)](req, res, next)];
 }

@@ -343,6 +343,11 @@ const CASES: readonly Case[] = [
     }),
   ),
   {
+    name: 'POST without a token gets 405, not 401',
+    given: (context) => ({ url: endpointUrl(context, { user_id: BOB }), init: { method: 'POST' } }),
+    want: { status: 405, errcode: 'M_UNRECOGNIZED', headers: { allow: 'GET' } },
+  },
+  {
     name: 'OPTIONS pre-flight needs no token',
     given: (context) => ({
       url: endpointUrl(context, { user_id: 'not even valid' }),

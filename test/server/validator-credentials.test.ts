@@ -2,12 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessToken } from '../../src/server/access-tokens.js';
 import type { RunningServer } from '../../src/server/listen.js';
-import { OPENAPI_DOCUMENT } from '../../src/server/openapi.js';
-import {
-  type CredentialLocation,
-  credentialLocation,
-  narrowSecurity,
-} from '../../src/server/openapi-security.js';
+import { checkSecurityRequirements, OPENAPI_DOCUMENT } from '../../src/server/openapi.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { mutualRoomsUrl, STABLE_PATH, UNSTABLE_PATH } from '../helpers/http.js';
 import { startTestServer } from '../helpers/server.js';
@@ -18,69 +13,62 @@ const BOB = '@bob:example.org';
 /** A room ID without a server name, which the store accepts and the spec's mx-room-id format rejects. */
 const OFF_SPEC_ROOM = '!missing-server-name';
 
-const SCHEMES = {
-  bearer: { type: 'http', scheme: 'bearer' },
-  headerKey: { type: 'apiKey', in: 'header', name: 'X-Token' },
-  queryKey: { type: 'apiKey', in: 'query', name: 'access_token' },
-  cookieKey: { type: 'apiKey', in: 'cookie', name: 'token' },
-};
-
-type Requirements = Record<string, string[]>[];
-
-/** Returns a document with one operation secured by `security`. */
-function documentWith(security: Requirements) {
+/** A document with the spec's operation security and schemes, for changing one part at a time. */
+function specSecurity() {
+  const document = structuredClone(OPENAPI_DOCUMENT);
+  const security: Record<string, string[]>[] = [{ accessTokenQuery: [] }, { accessTokenBearer: [] }];
+  expect(document.paths['/mutual_rooms'].get.security).toEqual(security);
   return {
-    components: { securitySchemes: SCHEMES },
-    security,
-    paths: { '/p': { parameters: [], get: { security } } },
+    security: undefined as Record<string, string[]>[] | undefined,
+    paths: { '/mutual_rooms': { get: { security } } } as Record<
+      string,
+      Record<string, { security?: Record<string, string[]>[] }>
+    >,
+    components: {
+      securitySchemes: document.components.securitySchemes as Record<string, Record<string, unknown>>,
+    },
   };
 }
 
-describe('credentialLocation', () => {
+describe('checkSecurityRequirements', () => {
+  it('accepts the spec', () => {
+    expect(() => checkSecurityRequirements()).not.toThrow();
+    expect(() => checkSecurityRequirements(specSecurity())).not.toThrow();
+  });
+
+  it('accepts the requirements at the top level of the document', () => {
+    const document = specSecurity();
+    document.security = document.paths['/mutual_rooms']?.get?.security;
+    delete document.paths['/mutual_rooms']?.get?.security;
+    expect(() => checkSecurityRequirements(document)).not.toThrow();
+  });
+
+  it.each<[string, Record<string, string[]>[]]>([
+    ['only the bearer scheme', [{ accessTokenBearer: [] }]],
+    ['both schemes together', [{ accessTokenBearer: [], accessTokenQuery: [] }]],
+    ['anonymous access besides', [{ accessTokenBearer: [] }, { accessTokenQuery: [] }, {}]],
+    ['another scheme', [{ accessTokenBearer: [] }, { cookieToken: [] }]],
+    ['no requirement', []],
+  ])('names the operation that requires %s', (_name, security) => {
+    const document = specSecurity();
+    const operation = document.paths['/mutual_rooms']?.get;
+    if (operation === undefined) throw new Error('the spec has no GET /mutual_rooms');
+    operation.security = security;
+    expect(() => checkSecurityRequirements(document)).toThrow(
+      /^GET \/mutual_rooms of the OpenAPI document requires .*; the server authenticates with one of accessTokenBearer, accessTokenQuery$/,
+    );
+  });
+
   it.each([
-    ['http', SCHEMES.bearer, 'header'],
-    ['header API key', SCHEMES.headerKey, 'header'],
-    ['query API key', SCHEMES.queryKey, 'query'],
-    ['cookie API key', SCHEMES.cookieKey, undefined],
-    ['OAuth 2', { type: 'oauth2' }, undefined],
-  ])('of %s', (_name, scheme, location) => {
-    expect(credentialLocation(scheme)).toBe(location);
-  });
-});
-
-describe('narrowSecurity', () => {
-  const cases: [string, Requirements, CredentialLocation, Requirements][] = [
-    ['the spec order to the bearer scheme', [{ queryKey: [] }, { bearer: [] }], 'header', [{ bearer: [] }]],
-    ['the spec order to the query scheme', [{ queryKey: [] }, { bearer: [] }], 'query', [{ queryKey: [] }]],
-    [
-      'header schemes together',
-      [{ bearer: [], headerKey: [] }, { queryKey: [] }],
-      'header',
-      [{ bearer: [], headerKey: [] }],
-    ],
-    [
-      'a mixed requirement away',
-      [{ bearer: [], queryKey: [] }, { headerKey: [] }],
-      'header',
-      [{ headerKey: [] }],
-    ],
-    ['anonymous access in', [{}, { queryKey: [] }], 'header', [{}]],
-    ['nothing when no requirement fits', [{ cookieKey: [] }], 'header', [{ cookieKey: [] }]],
-    ['nothing for an unknown scheme', [{ missing: [] }], 'query', [{ missing: [] }]],
-  ];
-
-  it.each(cases)('narrows %s', (_name, security, location, want) => {
-    const document = narrowSecurity(documentWith(structuredClone(security)), location);
-    expect(document.security).toEqual(want);
-    expect(document.paths['/p'].get.security).toEqual(want);
-  });
-
-  it('narrows the spec to one scheme per place', () => {
-    const header = narrowSecurity(structuredClone(OPENAPI_DOCUMENT), 'header');
-    const query = narrowSecurity(structuredClone(OPENAPI_DOCUMENT), 'query');
-    expect(header.paths['/mutual_rooms'].get.security).toEqual([{ accessTokenBearer: [] }]);
-    expect(query.paths['/mutual_rooms'].get.security).toEqual([{ accessTokenQuery: [] }]);
-    expect(OPENAPI_DOCUMENT.paths['/mutual_rooms'].get.security).toHaveLength(2);
+    ['reads another query parameter', 'accessTokenQuery', { type: 'apiKey', in: 'query', name: 'token' }],
+    ['moves to a header', 'accessTokenQuery', { type: 'apiKey', in: 'header', name: 'access_token' }],
+    ['uses another HTTP scheme', 'accessTokenBearer', { type: 'http', scheme: 'basic' }],
+  ])('names a scheme that %s', (_name, scheme, definition) => {
+    const document = specSecurity();
+    document.components.securitySchemes[scheme] = definition;
+    expect(() => checkSecurityRequirements(document)).toThrow(
+      new RegExp(`^security scheme ${scheme} of the OpenAPI document is .*; the server expects `),
+    );
   });
 });
 
