@@ -37,12 +37,13 @@ export function createErrorHandler(): ErrorRequestHandler {
   };
 }
 
-/** Sends `error` as a Matrix error response; 5xx causes go to the request log via `res.err`. */
+/** Sends `error` as a Matrix error response; 5xx causes go to the request log via `res.locals.cause`. */
 export function sendMatrixError(res: Response, error: MatrixError): void {
-  if (error.status >= 500) res.err = toError(error.cause ?? error);
+  const cause = error.status >= 500 ? toError(error.cause ?? error) : undefined;
+  if (cause !== undefined) res.locals.cause = cause;
   res.locals.errcode = error.errcode;
   if (res.headersSent) {
-    res.destroy(res.err);
+    res.destroy(cause);
     return;
   }
   res.status(error.status).set(error.headers).type('application/json').send(JSON.stringify(error.toBody()));

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAccessToken } from '../../src/server/access-tokens.js';
 import type { RunningServer } from '../../src/server/listen.js';
-import { createRedactingLogger } from '../../src/server/logging.js';
+import { createHttpLogger, createRedactingLogger } from '../../src/server/logging.js';
 import { redactAccessToken, redactLogValue, redactText } from '../../src/server/redact.js';
 import { callApi, mutualRoomsUrl, STABLE_PATH } from '../helpers/http.js';
 import { captureLogs } from '../helpers/log-capture.js';
@@ -213,5 +216,72 @@ describe.each(storeFactories)('request logs on the $name store', (factory) => {
     });
     expect(byId('log-test-500')).toMatchObject({ level: 50, res: { statusCode: 500 } });
     expect(byId('log-test-500')?.err).toBeDefined();
+  });
+});
+
+describe('createHttpLogger', () => {
+  /** Serves `/ok` (200), `/fail` (500 with a cause) and `/hang` (never answers) on 127.0.0.1. */
+  async function serve(level: string, onHang: () => void = () => {}) {
+    const logs = captureLogs();
+    logs.logger.level = level;
+    const app = express();
+    app.use(createHttpLogger(logs.logger));
+    app.get('/ok', (_req, res) => {
+      res.json({});
+    });
+    app.get('/fail', (_req, res) => {
+      res.locals.cause = new Error('store broke');
+      res.status(500).json({});
+    });
+    app.get('/hang', () => onHang());
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    return { logs, server, url: `http://127.0.0.1:${port}` };
+  }
+
+  it('builds no line below its level, and still echoes the request id', async () => {
+    const { logs, server, url } = await serve('error');
+    try {
+      const ok = await fetch(`${url}/ok`, { headers: { 'x-request-id': 'quiet-1' } });
+      expect(ok.headers.get('x-request-id')).toBe('quiet-1');
+      const failed = await fetch(`${url}/fail`, { headers: { 'x-request-id': 'loud-1' } });
+      await failed.arrayBuffer();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(logs.lines()).toHaveLength(1);
+      expect(logs.lines()[0]).toMatchObject({
+        level: 50,
+        msg: 'request errored',
+        req: { id: 'loud-1', path: '/fail' },
+        res: { statusCode: 500 },
+        err: { message: 'store broke' },
+      });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('logs a request whose connection closes before the response', async () => {
+    let entered: () => void = () => {};
+    const hanging = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const { logs, server, url } = await serve('info', () => entered());
+    try {
+      const controller = new AbortController();
+      const pending = fetch(`${url}/hang`, {
+        signal: controller.signal,
+        headers: { 'x-request-id': 'gone-1' },
+      });
+      await hanging;
+      controller.abort();
+      await expect(pending).rejects.toThrow();
+      await vi.waitFor(() => expect(logs.lines()).toHaveLength(1));
+      expect(logs.lines()[0]).toMatchObject({ level: 30, msg: 'request aborted', req: { id: 'gone-1' } });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
