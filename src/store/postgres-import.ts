@@ -49,6 +49,10 @@ export async function importIntoPostgres(
     // input error destroys the COPY stream, which sends CopyFail so the server discards the rows.
     await pipeline(copyText(records, counter), client.query(copyFrom(COPY_STAGING)));
     const merged = await client.query(MERGE_STAGING);
+    // Planner statistics for the new rows. Without them, the mutual-rooms query after a bulk
+    // import into an empty table runs as a nested loop until autovacuum analyzes the table: on
+    // the 10,000-membership benchmark dataset, 27 ms per heavy-pair page instead of 2.3 ms.
+    await client.query('ANALYZE memberships');
     await client.query('COMMIT');
     return { records: counter.records, memberships: merged.rowCount ?? 0 };
   } catch (error) {
