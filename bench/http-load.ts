@@ -33,6 +33,8 @@ export interface LoadResult {
   /** 2xx responses; each is one page. */
   readonly responses: number;
   readonly requestsPerSecond: number;
+  /** Requests per second of each load run that was summed into this result, in order. */
+  readonly rounds: readonly number[];
   readonly latency: LatencySummary;
   readonly non2xx: number;
   readonly errors: number;
@@ -67,8 +69,13 @@ export class LoadAccumulator {
   #non2xx = 0;
   #errors = 0;
   #timeouts = 0;
+  #countedResponses = 0;
+  readonly #rounds: number[] = [];
 
   add(result: autocannon.Result): void {
+    const responses = this.latencies.length - this.#countedResponses;
+    this.#countedResponses = this.latencies.length;
+    this.#rounds.push(Math.round(responses / result.duration));
     this.#seconds += result.duration;
     this.#non2xx += result.non2xx;
     this.#errors += result.errors;
@@ -85,6 +92,7 @@ export class LoadAccumulator {
       seconds,
       responses,
       requestsPerSecond: Math.round(responses / seconds),
+      rounds: [...this.#rounds],
       latency: this.latencies.summary(),
       non2xx: this.#non2xx,
       errors: this.#errors,

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { readMembershipRecords } from '../src/import/reader.js';
@@ -22,6 +23,12 @@ export interface ImportResult {
   readonly memberships: number;
   readonly seconds: number;
   readonly membershipsPerSecond: number;
+  /**
+   * Memberships per second of each run, in order, when the figure is the median of several runs
+   * into new databases. The first run pays one-time costs of the process, such as loading the
+   * native SQLite addon and compiling the reader.
+   */
+  readonly runs?: readonly number[];
 }
 
 /** Yields the records of an NDJSON file through the reader of `mutual-rooms import`, which validates each line. */
@@ -40,6 +47,32 @@ async function timeImport(target: string, method: string, run: () => Promise<num
     seconds: round(seconds, 3),
     membershipsPerSecond: Math.round(memberships / seconds),
   };
+}
+
+/**
+ * Imports `file` `runs` times, each into a new SQLite database at `dbPath` (removed before each
+ * run), and returns the run with the median time, with every run's rate in `runs`. The database
+ * of the last run stays at `dbPath`.
+ */
+export async function importIntoSqliteRepeatedly(
+  dbPath: string,
+  file: string,
+  runs: number,
+): Promise<ImportResult> {
+  const results: ImportResult[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    await removeSqliteDatabase(dbPath);
+    results.push(await importIntoSqlite(dbPath, file));
+  }
+  const sorted = [...results].sort((a, b) => a.seconds - b.seconds);
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (middle === undefined) throw new RangeError(`runs must be at least 1, got ${runs}`);
+  return { ...middle, runs: results.map((result) => result.membershipsPerSecond) };
+}
+
+/** Removes a SQLite database file with its WAL and shared-memory files, if they exist. */
+export async function removeSqliteDatabase(dbPath: string): Promise<void> {
+  for (const suffix of ['', '-wal', '-shm']) await rm(`${dbPath}${suffix}`, { force: true });
 }
 
 /** Imports `file` into a new SQLite database at `dbPath` through the store. */

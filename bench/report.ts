@@ -72,17 +72,25 @@ function datasetSection(results: BenchResults): string {
 function importSection(imports: readonly ImportEntry[]): string {
   const rows = imports.map((e) =>
     isSkipped(e)
-      ? [e.dataset, e.target, e.method, `skipped: ${e.skipped}`, '', '']
+      ? [e.dataset, e.target, e.method, `skipped: ${e.skipped}`, '', '', '']
       : [
           e.dataset,
           e.target,
           e.method,
           number(e.memberships),
-          e.seconds.toFixed(2),
+          e.seconds.toFixed(3),
           number(e.membershipsPerSecond),
+          runsText(e.runs),
         ],
   );
-  return table(['dataset', 'database', 'method', 'memberships', 'seconds', 'memberships/s'], rows);
+  return table(['dataset', 'database', 'method', 'memberships', 'seconds', 'memberships/s', 'runs'], rows);
+}
+
+/** Describes repeated runs: how many, the first one's rate and the range of the others. */
+function runsText(runs: readonly number[] | undefined): string {
+  if (runs === undefined || runs.length < 2) return '1';
+  const [first = 0, ...rest] = runs;
+  return `median of ${runs.length}; first ${number(first)}/s, others ${number(Math.min(...rest))}–${number(Math.max(...rest))}/s`;
 }
 
 function storeQuerySection(entries: readonly StoreQueryEntry[]): string {

@@ -11,7 +11,7 @@ import type {
   TargetCheck,
 } from './results.js';
 import { isSkipped } from './results.js';
-import { round } from './stats.js';
+import { median, round } from './stats.js';
 import { SCENARIOS, type Scenario } from './store-query.js';
 import type { Variant } from './variants.js';
 
@@ -27,9 +27,23 @@ function loadOf(http: readonly HttpEntry[], dataset: DatasetSize, variant: Varia
   return entry === undefined || isSkipped(entry) ? undefined : (entry as HttpEntry & LoadResult);
 }
 
-function ratio(numerator: LoadResult | undefined, denominator: LoadResult | undefined): number | undefined {
+/**
+ * Returns the throughput ratio of two servers loaded in the same rounds: the median of the
+ * round-by-round ratios. Both servers of a round ran within seconds of each other, so a slow spell
+ * of the shared machine moves both, and a round with one such spell cannot move the median far.
+ * Results without matching rounds fall back to the ratio of the totals.
+ */
+export function ratio(
+  numerator: LoadResult | undefined,
+  denominator: LoadResult | undefined,
+): number | undefined {
   if (numerator === undefined || denominator === undefined || denominator.requestsPerSecond === 0)
     return undefined;
+  const a = numerator.rounds;
+  const b = denominator.rounds;
+  if (a.length > 0 && a.length === b.length && b.every((value) => value > 0)) {
+    return round(median(a.map((value, index) => value / (b[index] as number))), 3);
+  }
   return round(numerator.requestsPerSecond / denominator.requestsPerSecond, 3);
 }
 
