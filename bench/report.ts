@@ -1,14 +1,16 @@
 /** Renders benchmark results as Markdown and rewrites the results section of the docs page. */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { LoadResult } from './http-load.js';
-import type { BenchResults, HttpEntry, ImportEntry, StoreQueryEntry } from './results.js';
+import type { BenchResults, HttpEntry, ImportEntry, Mode, StoreQueryEntry } from './results.js';
 import { isSkipped } from './results.js';
 import type { LatencySummary } from './stats.js';
 import { SCENARIO_LABELS } from './store-query.js';
 import { VARIANT_LABELS } from './variants.js';
 
-export const RESULTS_START = '<!-- results:start -->';
-export const RESULTS_END = '<!-- results:end -->';
+/** The markers around the results section of one mode in the Markdown file. */
+export function resultsMarkers(mode: Mode): { readonly start: string; readonly end: string } {
+  return { start: `<!-- results:${mode}:start -->`, end: `<!-- results:${mode}:end -->` };
+}
 
 const number = (value: number) => value.toLocaleString('en-US');
 const mebibytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -183,7 +185,7 @@ function memorySection(results: BenchResults): string {
 /** Returns the Markdown of the results section, without the markers. */
 export function renderResults(results: BenchResults): string {
   const parts = [
-    '## Latest results',
+    `## Latest results: ${results.mode} mode`,
     machineSection(results),
     '### Dataset',
     datasetSection(results),
@@ -214,17 +216,18 @@ export function renderResults(results: BenchResults): string {
 }
 
 /**
- * Replaces the text between the results markers of the Markdown file at `path`, or appends a
- * marked section when the file has none.
+ * Replaces the text between the results markers of `mode` in the Markdown file at `path`, or
+ * appends a marked section when the file has none. The other mode's section stays as it is.
  */
-export async function rewriteResultsSection(path: string, section: string): Promise<void> {
+export async function rewriteResultsSection(path: string, section: string, mode: Mode): Promise<void> {
   const text = await readFile(path, 'utf8');
-  const start = text.indexOf(RESULTS_START);
-  const end = text.indexOf(RESULTS_END);
-  const block = `${RESULTS_START}\n${section}\n${RESULTS_END}`;
+  const markers = resultsMarkers(mode);
+  const start = text.indexOf(markers.start);
+  const end = text.indexOf(markers.end);
+  const block = `${markers.start}\n${section}\n${markers.end}`;
   const updated =
     start !== -1 && end > start
-      ? `${text.slice(0, start)}${block}${text.slice(end + RESULTS_END.length)}`
+      ? `${text.slice(0, start)}${block}${text.slice(end + markers.end.length)}`
       : `${text.trimEnd()}\n\n${block}\n`;
   await writeFile(path, updated);
 }

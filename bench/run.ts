@@ -55,7 +55,11 @@ import { benchStoreQuery, SCENARIOS, type Scenario } from './store-query.js';
 import { checkTargets, computeRatios } from './targets.js';
 import { VARIANTS, type Variant } from './variants.js';
 
-const RESULTS_FILE = 'bench/results/latest.json';
+/** Results JSON of each mode, so a quick run never replaces the figures of a full one. */
+const RESULTS_FILES: Readonly<Record<Mode, string>> = {
+  quick: 'bench/results/latest.json',
+  full: 'bench/results/full.json',
+};
 const DOCS_FILE = 'docs/BENCHMARKS.md';
 const PAGE_SIZE = 100;
 /**
@@ -73,7 +77,7 @@ const MODE_PLANS: Readonly<Record<Mode, ModePlan>> = {
   quick: {
     datasets: ['small'],
     httpSeconds: 6,
-    httpRounds: 3,
+    httpRounds: 6,
     httpWarmupSeconds: 1,
     storeQuerySeconds: 2,
     memorySeconds: 20,
@@ -83,7 +87,7 @@ const MODE_PLANS: Readonly<Record<Mode, ModePlan>> = {
   full: {
     datasets: ['medium', 'large'],
     httpSeconds: 20,
-    httpRounds: 4,
+    httpRounds: 10,
     httpWarmupSeconds: 5,
     storeQuerySeconds: 10,
     memorySeconds: 60,
@@ -100,8 +104,8 @@ const USAGE = `Usage: npm run bench -- [--quick | --full] [options]
   --sizes LIST       comma-separated dataset sizes instead of the mode's (small, medium, large)
   --seed N           dataset seed (default 1)
   --connections N    concurrent HTTP connections (default 16)
-  --results FILE     results JSON (default ${RESULTS_FILE})
-  --no-docs          leave ${DOCS_FILE} unchanged
+  --results FILE     results JSON (default ${RESULTS_FILES.quick} in --quick, ${RESULTS_FILES.full} in --full)
+  --no-docs          leave ${DOCS_FILE} unchanged; otherwise the run replaces its mode's results section
   --cpu-prof         write V8 CPU profiles of the server processes to a temporary folder
   --keep             keep the temporary folder with datasets and databases
 
@@ -129,7 +133,7 @@ function parseOptions(argv: readonly string[]): RunOptions | undefined {
       sizes: { type: 'string' },
       seed: { type: 'string', default: '1' },
       connections: { type: 'string', default: '16' },
-      results: { type: 'string', default: RESULTS_FILE },
+      results: { type: 'string' },
       'no-docs': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
@@ -158,7 +162,7 @@ function parseOptions(argv: readonly string[]): RunOptions | undefined {
     sizes: sizes.filter(isDatasetSize),
     seed,
     connections,
-    resultsFile: values.results,
+    resultsFile: values.results ?? RESULTS_FILES[mode],
     writeDocs: !values['no-docs'],
     cpuProfile: values['cpu-prof'],
     keep: values.keep,
@@ -587,7 +591,7 @@ async function main(): Promise<void> {
   await writeFile(options.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${options.resultsFile}`);
   if (options.writeDocs && existsSync(DOCS_FILE)) {
-    await rewriteResultsSection(DOCS_FILE, renderResults(results));
+    await rewriteResultsSection(DOCS_FILE, renderResults(results), options.mode);
     log(`rewrote the results section of ${DOCS_FILE}`);
   }
   if (options.cpuProfile)

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LoadResult } from '../../bench/http-load.js';
-import { RESULTS_END, RESULTS_START, renderResults, rewriteResultsSection } from '../../bench/report.js';
+import { renderResults, resultsMarkers, rewriteResultsSection } from '../../bench/report.js';
 import type {
   BenchResults,
   DatasetSummary,
@@ -269,20 +269,26 @@ describe('rewriteResultsSection', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mutual-rooms-bench-report-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('replaces only the text between the markers', async () => {
+  const quick = resultsMarkers('quick');
+  const full = resultsMarkers('full');
+
+  it('replaces only the text between the markers of its mode', async () => {
     const file = join(dir, 'marked.md');
-    writeFileSync(file, `# Title\n\nbefore\n\n${RESULTS_START}\nold\n${RESULTS_END}\n\nafter\n`);
-    await rewriteResultsSection(file, 'new');
+    const fullBlock = `${full.start}\nfull figures\n${full.end}`;
+    writeFileSync(file, `# Title\n\nbefore\n\n${quick.start}\nold\n${quick.end}\n\n${fullBlock}\n\nafter\n`);
+    await rewriteResultsSection(file, 'new', 'quick');
     expect(readFileSync(file, 'utf8')).toBe(
-      `# Title\n\nbefore\n\n${RESULTS_START}\nnew\n${RESULTS_END}\n\nafter\n`,
+      `# Title\n\nbefore\n\n${quick.start}\nnew\n${quick.end}\n\n${fullBlock}\n\nafter\n`,
     );
   });
 
-  it('appends a marked section when there is none', async () => {
+  it('appends a marked section when its mode has none', async () => {
     const file = join(dir, 'plain.md');
-    writeFileSync(file, '# Title\n');
-    await rewriteResultsSection(file, 'new');
-    expect(readFileSync(file, 'utf8')).toBe(`# Title\n\n${RESULTS_START}\nnew\n${RESULTS_END}\n`);
+    writeFileSync(file, `# Title\n\n${quick.start}\nquick figures\n${quick.end}\n`);
+    await rewriteResultsSection(file, 'new', 'full');
+    expect(readFileSync(file, 'utf8')).toBe(
+      `# Title\n\n${quick.start}\nquick figures\n${quick.end}\n\n${full.start}\nnew\n${full.end}\n`,
+    );
   });
 });
 
