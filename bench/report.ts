@@ -7,7 +7,7 @@ import type { LatencySummary } from './stats.js';
 import { SCENARIO_LABELS } from './store-query.js';
 import { VARIANT_LABELS } from './variants.js';
 
-/** The markers around the results section of one mode in the Markdown file. */
+/** Returns the markers around the results section of `mode` in the Markdown file. */
 export function resultsMarkers(mode: Mode): { readonly start: string; readonly end: string } {
   return { start: `<!-- results:${mode}:start -->`, end: `<!-- results:${mode}:end -->` };
 }
@@ -195,7 +195,7 @@ export function renderResults(results: BenchResults): string {
     storeQuerySection(results.storeQueries),
     '### HTTP, SQLite store',
     httpSection(results.http),
-    '### Throughput ratios (requests/s of (a) divided by the other server)',
+    "### Throughput ratios (median over the rounds of (a)'s requests/s divided by the other server's)",
     ratioSection(results),
     '### Memory',
     memorySection(results),

@@ -76,8 +76,8 @@ interface ModePlan extends Omit<RunSettings, 'connections' | 'pageSize'> {
 const MODE_PLANS: Readonly<Record<Mode, ModePlan>> = {
   quick: {
     datasets: ['small'],
-    httpSeconds: 6,
-    httpRounds: 6,
+    httpSeconds: 8,
+    httpRounds: 8,
     httpWarmupSeconds: 1,
     storeQuerySeconds: 2,
     memorySeconds: 20,
@@ -86,8 +86,8 @@ const MODE_PLANS: Readonly<Record<Mode, ModePlan>> = {
   },
   full: {
     datasets: ['medium', 'large'],
-    httpSeconds: 20,
-    httpRounds: 10,
+    httpSeconds: 24,
+    httpRounds: 12,
     httpWarmupSeconds: 5,
     storeQuerySeconds: 10,
     memorySeconds: 60,
@@ -99,7 +99,7 @@ const MODE_PLANS: Readonly<Record<Mode, ModePlan>> = {
 const USAGE = `Usage: npm run bench -- [--quick | --full] [options]
 
   --quick            small dataset (10,000 memberships), short runs; under 3 minutes on 2 cores (default)
-  --full             medium (1,000,000) and large (10,000,000) datasets, 20 s per HTTP measurement,
+  --full             medium (1,000,000) and large (10,000,000) datasets, 24 s per HTTP measurement,
                      60 s memory run
   --sizes LIST       comma-separated dataset sizes instead of the mode's (small, medium, large)
   --seed N           dataset seed (default 1)

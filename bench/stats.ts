@@ -51,10 +51,11 @@ export function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
-/** Returns the median of the samples. */
+/** Returns the median of the samples: the middle one, or the mean of the two middle ones. */
 export function median(values: readonly number[]): number {
-  return percentile(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
+  const sorted = [...values].sort((a, b) => a - b);
+  const upper = Math.floor(sorted.length / 2);
+  if (sorted.length % 2 === 1) return sorted[upper] as number;
+  if (sorted.length === 0) return Number.NaN;
+  return ((sorted[upper - 1] as number) + (sorted[upper] as number)) / 2;
 }

@@ -86,6 +86,8 @@ export function describeSqliteOpenFailure(path: string, code: string, message: s
       return `no permission to write the SQLite database ${path} or its folder; set ${DB_SETTING} to a path you can write to`;
     case 'SQLITE_BUSY':
       return `the SQLite database ${path} is locked by another process; stop it or set ${DB_SETTING} to another file`;
+    case 'SCHEMA_TOO_NEW':
+      return `the SQLite database ${path} ${message}, or set ${DB_SETTING} to another file`;
     case 'ENOTDIR':
     case 'EEXIST':
       return `cannot create the folder of ${path}, because a file is in its place; set ${DB_SETTING} to a path under a folder`;

@@ -8,7 +8,7 @@ import { cors } from './cors.js';
 import { createErrorHandler, methodNotAllowed } from './error-handler.js';
 import { createHttpLogger, createRedactingLogger } from './logging.js';
 import { mutualRoomsRoute } from './mutual-rooms-route.js';
-import { createValidatorMiddleware } from './openapi.js';
+import { checkSecurityRequirements, createValidatorMiddleware } from './openapi.js';
 import { operationsRouter } from './operations.js';
 import { encodeQueryStrictly, parseQueryString } from './query-string.js';
 import type { RateLimiter } from './rate-limit-types.js';
@@ -55,6 +55,7 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): Express {
   checkConfig(options.config);
+  checkSecurityRequirements();
   const routes = selectRoutes(options.endpoints);
   const auth = new Authenticator(options.store);
   const app = express();

@@ -40,7 +40,7 @@ function fail(message: string): { readonly error: MatrixError } {
 }
 
 /**
- * Authenticates requests against the store's token hashes, once per request: the route reads the
+ * Authenticates requests against the store's token hashes, once per request. The route reads the
  * outcome of the lookup that `middleware` started.
  */
 export class Authenticator {
@@ -70,9 +70,9 @@ export class Authenticator {
 
   /**
    * Returns middleware that authenticates `GET` requests for `paths` before anything else checks
-   * them, as the spec's security requirements come first: a request without a valid access token
-   * gets 401 even when its query is also wrong. Other methods and paths pass untouched, so they
-   * still get 405 or 404 without a token.
+   * them. A request without a valid access token therefore gets 401 even when its query is also
+   * wrong, in the order that the validator's security step gave before. Other methods and paths
+   * pass untouched, so they still get 405 or 404 without a token.
    */
   middleware(paths: readonly string[]): RequestHandler {
     const secured = new Set(paths);

@@ -65,16 +65,22 @@ interface SecuredDocument {
   };
 }
 
+/** The keys of an OpenAPI 3.1 Path Item that hold operations. */
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
 /**
  * Checks that every operation of `document` requires exactly the access token schemes that
- * `Authenticator` implements, one of them per request. Throws naming the operation or scheme that
- * differs, so a spec that changes its security cannot leave the server enforcing the old one.
+ * `Authenticator` implements, one of them per request. Throws an error that names the operation
+ * or scheme that differs, so a spec that changes its security cannot leave the server enforcing
+ * the old one.
  */
 export function checkSecurityRequirements(document: SecuredDocument = OPENAPI_DOCUMENT): void {
   const expected = Object.keys(AUTHENTICATOR_SCHEMES).sort();
+  const fix = 'change AUTHENTICATOR_SCHEMES and Authenticator in src/server to match, or the spec';
   for (const [path, pathItem] of Object.entries(document.paths)) {
-    for (const [method, operation] of Object.entries(pathItem)) {
-      if (operation === null || typeof operation !== 'object' || method === 'parameters') continue;
+    for (const method of HTTP_METHODS) {
+      const operation = pathItem[method];
+      if (operation === null || typeof operation !== 'object') continue;
       const security =
         (operation as { security?: SecuredDocument['security'] }).security ?? document.security ?? [];
       const names = security.map((requirement) => Object.keys(requirement));
@@ -84,8 +90,8 @@ export function checkSecurityRequirements(document: SecuredDocument = OPENAPI_DO
         .sort();
       if (names.some((keys) => keys.length !== 1) || alternatives.join() !== expected.join()) {
         throw new Error(
-          `${method.toUpperCase()} ${path} of the OpenAPI document requires ${JSON.stringify(security)}; ` +
-            `the server authenticates with one of ${expected.join(', ')}`,
+          `${method.toUpperCase()} ${path} of the OpenAPI document requires ${JSON.stringify(security)}, ` +
+            `but the server authenticates with one of ${expected.join(', ')}. To fix it, ${fix}`,
         );
       }
     }
@@ -96,7 +102,8 @@ export function checkSecurityRequirements(document: SecuredDocument = OPENAPI_DO
       scheme === undefined || Object.entries(want).some(([key, value]) => scheme[key] !== value);
     if (differs) {
       throw new Error(
-        `security scheme ${name} of the OpenAPI document is ${JSON.stringify(scheme)}; the server expects ${JSON.stringify(want)}`,
+        `security scheme ${name} of the OpenAPI document is ${JSON.stringify(scheme)}, but the server ` +
+          `expects ${JSON.stringify(want)}. To fix it, ${fix}`,
       );
     }
   }
@@ -111,15 +118,15 @@ export function checkSecurityRequirements(document: SecuredDocument = OPENAPI_DO
  * validated under every prefix that serves them: the unstable MSC2666 path is
  * `/_matrix/client/unstable/uk.half-shot.msc2666/user` followed by the spec's `/mutual_rooms`.
  *
- * The validator's own security step is off: `Authenticator.middleware` runs before it, for the
- * same schemes, which `checkSecurityRequirements` confirms. express-openapi-validator 5.6 checks
- * every security requirement of a request and throws an Error, with its stack trace, for each one
- * whose credential is absent, and it awaits the handlers through several promise steps. With the
- * spec's two schemes, the step cost the validated server 6 to 7% of its throughput under
- * `npm run bench` (typical pairs), for checks that the authenticator repeats anyway.
+ * The validator's own security step is off, because `Authenticator.middleware` runs before it for
+ * the same schemes, which `checkSecurityRequirements` confirms. express-openapi-validator 5.6
+ * checks every security requirement of a request and throws an Error, with its stack trace, for
+ * each one whose credential is absent, and it awaits the handlers through several promise steps.
+ * With the spec's two schemes, the step cost the validated server about 7% of its throughput on
+ * typical pairs, in an interleaved load comparison of 8 rounds on a 2-core machine, for checks
+ * that the authenticator repeats anyway.
  */
 export function createValidatorMiddleware(basePaths: readonly string[]): RequestHandler {
-  checkSecurityRequirements();
   const apiSpec = { ...structuredClone(OPENAPI_DOCUMENT), servers: basePaths.map((url) => ({ url })) };
   const handlers = openApiValidator({
     apiSpec: apiSpec as unknown as OpenAPIV3.DocumentV3_1,
@@ -136,17 +143,19 @@ export function createValidatorMiddleware(basePaths: readonly string[]): Request
 }
 
 /**
- * Runs `handlers` one after the other as a single middleware, as Express 5 would run them as
- * separate layers, without the router's matching step between each pair. An error passed to
- * `next`, thrown, or rejecting a returned promise skips the remaining handlers.
+ * Runs `handlers` one after the other as a single middleware, without the router's matching step
+ * between each pair. `next()`, `next('route')` and a falsy value go on to the next handler, as
+ * between the layers of an Express 5 router. Any other value passed to `next`, an error thrown,
+ * or a rejection of a returned promise or thenable skips the remaining handlers and goes to
+ * `next`, so `next('router')` leaves the router as well.
  */
 export function series(handlers: readonly RequestHandler[]): RequestHandler {
   return (req, res, next) => {
     let index = 0;
     const fail = (error: unknown) =>
-      next(error ?? new Error('a validator middleware rejected a promise without a reason'));
+      next(error || new Error('a validator middleware rejected a promise without a reason'));
     const step = (error?: unknown): void => {
-      if (error !== undefined && error !== null) {
+      if (error && error !== 'route') {
         next(error);
         return;
       }
@@ -157,11 +166,19 @@ export function series(handlers: readonly RequestHandler[]): RequestHandler {
       }
       try {
         const result: unknown = handler(req, res, step);
-        if (result instanceof Promise) result.catch(fail);
+        if (isThenable(result)) result.then(undefined, fail);
       } catch (thrown) {
         fail(thrown);
       }
     };
     step();
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -39,15 +39,26 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** A database written by a newer release, whose schema this program does not know. */
+export class SchemaTooNewError extends Error {
+  readonly code = 'SCHEMA_TOO_NEW';
+
+  constructor(
+    readonly version: number,
+    readonly supported: number,
+  ) {
+    super(
+      `has schema version ${version}, newer than this program supports (${supported}); upgrade mutual-rooms`,
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
 /** Applies the migrations newer than the database's `user_version`, each in its own transaction. */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new Error(
-      `database schema version ${current} is newer than this program supports (${latest}); upgrade mutual-rooms`,
-    );
-  }
+  if (current > latest) throw new SchemaTooNewError(current, latest);
 
   for (const migration of migrations) {
     if (migration.version <= current) continue;

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandError } from '../../src/cli/args.js';
 import { toListenFailure } from '../../src/cli/serve.js';
@@ -78,6 +79,20 @@ describe('start-up failures', () => {
     const result = await runCli(args(notADatabase));
     expect(result.code).toBe(1);
     expectOneLine(result, `${notADatabase} is not a SQLite database`);
+  });
+
+  it('serve with a database of a newer schema exits 1 with one line', async () => {
+    const path = join(dir, 'newer.db');
+    const db = new Database(path);
+    db.pragma('user_version = 999');
+    db.close();
+    const result = await runCli(['serve', '--db', path, '--port', '0']);
+    expect(result.code).toBe(1);
+    expectOneLine(
+      result,
+      `the SQLite database ${path} has schema version 999, newer than this program supports`,
+    );
+    expect(result.stderr).toContain('upgrade mutual-rooms, or set --db (MUTUAL_ROOMS_DB) to another file');
   });
 
   it('npm start with a file that is not a database exits 1', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LoadResult } from '../../bench/http-load.js';
+import { LoadAccumulator, type LoadResult } from '../../bench/http-load.js';
 import { renderResults, resultsMarkers, rewriteResultsSection } from '../../bench/report.js';
 import type {
   BenchResults,
@@ -12,7 +12,7 @@ import type {
   MemoryResult,
   Skipped,
 } from '../../bench/results.js';
-import { LatencyRecorder, percentile } from '../../bench/stats.js';
+import { LatencyRecorder, median, percentile } from '../../bench/stats.js';
 import type { Scenario } from '../../bench/store-query.js';
 import { checkTargets, computeRatios, ratio } from '../../bench/targets.js';
 import type { Variant } from '../../bench/variants.js';
@@ -112,6 +112,12 @@ describe('computeRatios', () => {
     const validated = load('express-validated', 'typical', 767, 5, [900, 500, 900]);
     const unvalidated = load('express-unvalidated', 'typical', 1000, 5, [1000, 1000, 1000]);
     expect(ratio(loadResult(validated), loadResult(unvalidated))).toBe(0.9);
+  });
+
+  it('averages the two middle round ratios of an even count', () => {
+    const validated = load('express-validated', 'typical', 850, 5, [800, 900, 700, 1000]);
+    const unvalidated = load('express-unvalidated', 'typical', 1000, 5, [1000, 1000, 1000, 1000]);
+    expect(ratio(loadResult(validated), loadResult(unvalidated))).toBe(0.85);
   });
 
   it('divides the totals when the rounds do not pair up', () => {
@@ -289,6 +295,37 @@ describe('rewriteResultsSection', () => {
     expect(readFileSync(file, 'utf8')).toBe(
       `# Title\n\n${quick.start}\nquick figures\n${quick.end}\n\n${full.start}\nnew\n${full.end}\n`,
     );
+  });
+});
+
+describe('LoadAccumulator', () => {
+  it('records the requests per second of each run it adds up', () => {
+    const accumulator = new LoadAccumulator();
+    const run = (responses: number, duration: number) => {
+      for (let index = 0; index < responses; index += 1) accumulator.latencies.record(1);
+      accumulator.add({ duration, non2xx: 0, errors: 0, timeouts: 0 } as Parameters<
+        LoadAccumulator['add']
+      >[0]);
+    };
+    run(300, 1);
+    run(100, 0.5);
+    const result = accumulator.result('typical', 16);
+    expect(result.rounds).toEqual([300, 200]);
+    expect(result.requestsPerSecond).toBe(267);
+  });
+});
+
+describe('median', () => {
+  it.each([
+    [[3, 1, 2], 2],
+    [[4, 1, 3, 2], 2.5],
+    [[7], 7],
+  ])('of %j is %d', (values, want) => {
+    expect(median(values)).toBe(want);
+  });
+
+  it('of nothing is NaN', () => {
+    expect(median([])).toBeNaN();
   });
 });
 

@@ -200,6 +200,16 @@ describe.each(storeFactories)('request logs on the $name store', (factory) => {
     expect(typeof line?.responseTime).toBe('number');
   });
 
+  it('records the query as the client sent it', async () => {
+    await callApi(`${server.url}${STABLE_PATH}?user_id=@bob:example.org`, {
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'log-test-raw' },
+    });
+    const line = logs
+      .lines()
+      .find((entry) => (entry.req as { id?: string } | undefined)?.id === 'log-test-raw');
+    expect(line?.req).toMatchObject({ url: `${STABLE_PATH}?user_id=@bob:example.org` });
+  });
+
   it('logs 4xx at info with the errcode and 5xx at error', async () => {
     await callApi(mutualRoomsUrl(server.url, { user_id: '@bob:example.org' }), {
       headers: { 'x-request-id': 'log-test-401' },
@@ -220,7 +230,7 @@ describe.each(storeFactories)('request logs on the $name store', (factory) => {
 });
 
 describe('createHttpLogger', () => {
-  /** Serves `/ok` (200), `/fail` (500 with a cause) and `/hang` (never answers) on 127.0.0.1. */
+  /** Serves `/ok` (200), `/fail` (500 with a cause) and `/hang` (no response) on 127.0.0.1. */
   async function serve(level: string, onHang: () => void = () => {}) {
     const logs = captureLogs();
     logs.logger.level = level;

@@ -61,6 +61,34 @@ describe('series', () => {
     expect(await run(series([failing, skipped]))).toBe(failure);
   });
 
+  it.each<[string, unknown]>([
+    ["'route'", 'route'],
+    ['false', false],
+    ['an empty string', ''],
+  ])('goes on after next(%s), as Express does', async (_name, value) => {
+    const calls: string[] = [];
+    const handler = series([
+      (_req, _res, next) => next(value),
+      (_req, _res, next) => {
+        calls.push('second');
+        next();
+      },
+    ]);
+    expect(await run(handler)).toBe('next');
+    expect(calls).toEqual(['second']);
+  });
+
+  it("passes next('router') on and skips the rest", async () => {
+    expect(await run(series([(_req, _res, next) => next('router'), skipped]))).toBe('router');
+  });
+
+  it('stops at a rejected thenable', async () => {
+    // A promise-like object that is no Promise instance, as some libraries return.
+    // biome-ignore lint/suspicious/noThenProperty: the thenable is the case under test
+    const thenable = { then: (_resolve: unknown, reject: (reason: unknown) => void) => reject(failure) };
+    expect(await run(series([(() => thenable) as unknown as RequestHandler, skipped]))).toBe(failure);
+  });
+
   it('turns a rejection without a reason into an error', async () => {
     const outcome = await run(series([async () => Promise.reject(undefined), skipped]));
     expect(outcome).toBeInstanceOf(Error);

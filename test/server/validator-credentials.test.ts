@@ -13,7 +13,7 @@ const BOB = '@bob:example.org';
 /** A room ID without a server name, which the store accepts and the spec's mx-room-id format rejects. */
 const OFF_SPEC_ROOM = '!missing-server-name';
 
-/** A document with the spec's operation security and schemes, for changing one part at a time. */
+/** Returns a copy of the spec's operation security and schemes, for changing one part at a time. */
 function specSecurity() {
   const document = structuredClone(OPENAPI_DOCUMENT);
   const security: Record<string, string[]>[] = [{ accessTokenQuery: [] }, { accessTokenBearer: [] }];
@@ -36,6 +36,14 @@ describe('checkSecurityRequirements', () => {
     expect(() => checkSecurityRequirements(specSecurity())).not.toThrow();
   });
 
+  it('looks at operations only', () => {
+    const document = specSecurity();
+    const pathItem = document.paths['/mutual_rooms'] as Record<string, unknown>;
+    pathItem.servers = [{ url: '/other' }];
+    pathItem.parameters = [{ name: 'x', in: 'query' }];
+    expect(() => checkSecurityRequirements(document)).not.toThrow();
+  });
+
   it('accepts the requirements at the top level of the document', () => {
     const document = specSecurity();
     document.security = document.paths['/mutual_rooms']?.get?.security;
@@ -55,7 +63,7 @@ describe('checkSecurityRequirements', () => {
     if (operation === undefined) throw new Error('the spec has no GET /mutual_rooms');
     operation.security = security;
     expect(() => checkSecurityRequirements(document)).toThrow(
-      /^GET \/mutual_rooms of the OpenAPI document requires .*; the server authenticates with one of accessTokenBearer, accessTokenQuery$/,
+      /^GET \/mutual_rooms of the OpenAPI document requires .*, but the server authenticates with one of accessTokenBearer, accessTokenQuery\. To fix it, change AUTHENTICATOR_SCHEMES/,
     );
   });
 
@@ -67,7 +75,9 @@ describe('checkSecurityRequirements', () => {
     const document = specSecurity();
     document.components.securitySchemes[scheme] = definition;
     expect(() => checkSecurityRequirements(document)).toThrow(
-      new RegExp(`^security scheme ${scheme} of the OpenAPI document is .*; the server expects `),
+      new RegExp(
+        `^security scheme ${scheme} of the OpenAPI document is .*, but the server expects .*\\. To fix it, `,
+      ),
     );
   });
 });

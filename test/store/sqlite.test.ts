@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAccessToken } from '../../src/server/access-tokens.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { MIGRATIONS, migrate } from '../../src/store/sqlite-migrations.js';
+import { MIGRATIONS, migrate, SchemaTooNewError } from '../../src/store/sqlite-migrations.js';
 import type { MembershipRecord } from '../../src/store/types.js';
 import { createTempDirs } from '../helpers/temp-dir.js';
 
@@ -67,7 +67,8 @@ describe('SqliteStore', () => {
     const db = new Database(path);
     db.pragma('user_version = 999');
     db.close();
-    expect(() => SqliteStore.open(path)).toThrow('schema version 999 is newer');
+    expect(() => SqliteStore.open(path)).toThrow(SchemaTooNewError);
+    expect(() => SqliteStore.open(path)).toThrow('has schema version 999, newer than this program supports');
   });
 
   it('applies only pending migrations', () => {
