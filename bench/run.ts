@@ -92,7 +92,7 @@ const MODE_PLANS: Readonly<Record<Mode, ModePlan>> = {
     storeQuerySeconds: 10,
     memorySeconds: 60,
     memoryWarmupSeconds: 10,
-    rssIntervalMs: 1000,
+    rssIntervalMs: 250,
   },
 };
 
