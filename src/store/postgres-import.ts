@@ -53,9 +53,9 @@ async function importInTransaction(
 ): Promise<ImportStats> {
   await client.query('BEGIN');
   try {
-    // The commit waits for its WAL flush even where the server runs with synchronous_commit off,
-    // so a finished import is durable, and the VACUUM that follows can mark the new rows' pages
-    // all-visible: their commit must be flushed before VACUUM may rely on it.
+    // The commit waits for its WAL flush even where the server runs with synchronous_commit off.
+    // A finished import is then durable, and the VACUUM that follows can mark the new rows' pages
+    // all-visible, which it does only for commits already flushed.
     await client.query('SET LOCAL synchronous_commit = on');
     await client.query(CREATE_STAGING);
     const counter = { records: 0 };
@@ -76,10 +76,10 @@ async function importInTransaction(
 /**
  * Runs `VACUUM (ANALYZE) memberships`, which cannot run inside a transaction. ANALYZE gives the
  * planner statistics for the new rows, and VACUUM marks their pages all-visible, so the
- * mutual-rooms query reads the index alone. Without them, on the 10,000,000-membership benchmark
- * dataset, a heavy pair's first page took 52 ms and fetched 15,000 rows from the table; after the
- * 1.6-second VACUUM it took 3.5 ms and fetched none. A failure here leaves the committed rows in
- * place, and the error says so.
+ * mutual-rooms query reads the index alone. On the 10,000,000-membership benchmark dataset, a
+ * heavy pair's first page took 52 ms without them and fetched 15,000 rows from the table. After
+ * the 1.6-second VACUUM it took 3.5 ms and fetched none. A failure here leaves the committed rows
+ * in place, and the error says so.
  */
 async function vacuumAfterImport(client: ClientBase, stats: ImportStats): Promise<void> {
   try {

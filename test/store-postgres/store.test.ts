@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres.js';
 import { COPY_CHUNK_CHARS } from '../../src/store/postgres-import.js';
-import { MEMBERSHIPS, type Membership, type MembershipRecord } from '../../src/store/types.js';
+import {
+  MEMBERSHIPS,
+  type Membership,
+  type MembershipRecord,
+  StoreUnavailableError,
+} from '../../src/store/types.js';
 import {
   createTestDatabase,
   requireUrl,
@@ -251,6 +256,45 @@ describe.skipIf(postgres.url === undefined)(suiteName('PostgresStore', postgres)
       // VACUUM marked every page all-visible, so index-only scans skip the table.
       expect(stats.rows[0]?.pages).toBeGreaterThan(0);
       expect(stats.rows[0]?.visible).toBe(stats.rows[0]?.pages);
+    });
+
+    it('reports stored rows when the VACUUM after the import fails', async () => {
+      const locker = await admin.connect();
+      try {
+        // The lock lets the import commit and holds its VACUUM, whose connection then ends.
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE memberships IN SHARE UPDATE EXCLUSIVE MODE');
+        const importing = store.importMemberships(fromArray([member('!a', '@x:s'), member('!b', '@x:s')]));
+        const outcome = importing.then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        const pid = await vi.waitFor(
+          async () => {
+            const waiting = await admin.query<{ pid: number }>(
+              "SELECT pid FROM pg_stat_activity WHERE query LIKE 'VACUUM%' AND wait_event_type = 'Lock'",
+            );
+            const row = waiting.rows[0];
+            if (row === undefined) throw new Error('the VACUUM does not wait for the lock yet');
+            return row.pid;
+          },
+          { timeout: 10_000, interval: 50 },
+        );
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        const error = await outcome;
+        // A lost connection makes it a StoreUnavailableError, whose message keeps the whole story.
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect((error as Error).message).toMatch(
+          /^PostgreSQL is unavailable: imported 2 records into 2 memberships, but VACUUM \(ANALYZE\) memberships failed afterwards: /,
+        );
+        expect((error as Error).message).toMatch(
+          /The memberships are stored; run VACUUM \(ANALYZE\) memberships/,
+        );
+      } finally {
+        await locker.query('ROLLBACK');
+        locker.release();
+      }
+      expect(await allMemberships()).toEqual([member('!a', '@x:s'), member('!b', '@x:s')]);
     });
 
     it('keeps COPY control characters in values', async () => {
