@@ -11,13 +11,13 @@ import type { MemoryResult } from './results.js';
 import { median, round } from './stats.js';
 
 /**
- * Share of the samples at each end of the run whose median stands for that end. Under load the
+ * Share of the samples at each end of the run whose median represents that end. Under load the
  * heap grows and shrinks with each garbage collection: in a 150-second run of the small dataset,
  * RSS moved between 164 and 185 MiB from one 15-second mark to the next without growing. A
  * quarter of the run spans several such cycles, where five samples at one end may catch one peak.
  */
 const EDGE_SHARE = 0.25;
-/** Fewest samples at each end. */
+/** Minimum number of samples at each end. */
 const MIN_EDGE_SAMPLES = 5;
 
 export interface MemoryRunOptions {

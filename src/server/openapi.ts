@@ -65,7 +65,7 @@ interface SecuredDocument {
   };
 }
 
-/** The keys of an OpenAPI 3.1 Path Item that hold operations. */
+/** The keys of an OpenAPI 3.1 Path Item that contain operations. */
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /**

@@ -79,7 +79,7 @@ async function importInTransaction(
  * mutual-rooms query reads the index alone. On the 10,000,000-membership benchmark dataset, a
  * heavy pair's first page took 52 ms without them and fetched 15,000 rows from the table. After
  * the 1.6-second VACUUM it took 3.5 ms and fetched none. A failure here leaves the committed rows
- * in place, and the error says so.
+ * in place, and the error message states that they are stored.
  */
 async function vacuumAfterImport(client: ClientBase, stats: ImportStats): Promise<void> {
   try {

@@ -8,7 +8,7 @@ function samples(rss: readonly number[]): RssSample[] {
 
 describe('edgeMedian', () => {
   it('takes the median of the first and the last quarter', () => {
-    // 20 samples: quarters of 5; a single peak at each end does not move the medians.
+    // 20 samples make quarters of 5. A single peak at each end does not move the medians.
     const rss = [100, 300, 100, 100, 100, ...Array<number>(10).fill(150), 120, 120, 400, 120, 120];
     expect(edgeMedian(samples(rss), 'first')).toBe(100);
     expect(edgeMedian(samples(rss), 'last')).toBe(120);

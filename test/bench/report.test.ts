@@ -108,7 +108,7 @@ describe('computeRatios', () => {
   });
 
   it('takes the median of the round-by-round ratios', () => {
-    // Round 2 caught (a) in a slow spell of the machine; the totals would give 0.767.
+    // Round 2 caught (a) in a slow spell of the machine. The totals would give 0.767.
     const validated = load('express-validated', 'typical', 767, 5, [900, 500, 900]);
     const unvalidated = load('express-unvalidated', 'typical', 1000, 5, [1000, 1000, 1000]);
     expect(ratio(loadResult(validated), loadResult(unvalidated))).toBe(0.9);
@@ -251,7 +251,7 @@ describe('renderResults', () => {
     expect(markdown).toContain('- **MISS** SQLite import at least 300,000 memberships/s');
   });
 
-  it('describes repeated imports by their first run and the range of the others', () => {
+  it('describes repeated import runs', () => {
     const results = benchResults(0.5);
     const repeated = { ...sqliteImport(50_000), runs: [20_000, 52_000, 50_000, 48_000] };
     const markdown = renderResults({ ...results, imports: [repeated] });
@@ -278,7 +278,7 @@ describe('rewriteResultsSection', () => {
   const quick = resultsMarkers('quick');
   const full = resultsMarkers('full');
 
-  it('replaces only the text between the markers of its mode', async () => {
+  it("replaces only its mode's section", async () => {
     const file = join(dir, 'marked.md');
     const fullBlock = `${full.start}\nfull figures\n${full.end}`;
     writeFileSync(file, `# Title\n\nbefore\n\n${quick.start}\nold\n${quick.end}\n\n${fullBlock}\n\nafter\n`);
@@ -299,7 +299,7 @@ describe('rewriteResultsSection', () => {
 });
 
 describe('LoadAccumulator', () => {
-  it('records the requests per second of each run it adds up', () => {
+  it("records each run's requests per second", () => {
     const accumulator = new LoadAccumulator();
     const run = (responses: number, duration: number) => {
       for (let index = 0; index < responses; index += 1) accumulator.latencies.record(1);

@@ -103,34 +103,20 @@ describe('validated server with either place of the access token', () => {
     dirs.cleanup();
   });
 
-  const requests: [string, string, (path: string) => [string, RequestInit]][] = [
+  /** Each place of the access token, with the request it builds for one path. */
+  const credentials: [string, (path: string) => [string, RequestInit]][] = [
     [
       'bearer header',
-      STABLE_PATH,
       (path) => [
         mutualRoomsUrl(server.url, { user_id: BOB }, path),
         { headers: { authorization: `Bearer ${token}` } },
       ],
     ],
-    [
-      'query token',
-      STABLE_PATH,
-      (path) => [mutualRoomsUrl(server.url, { user_id: BOB, access_token: token }, path), {}],
-    ],
-    [
-      'bearer header',
-      UNSTABLE_PATH,
-      (path) => [
-        mutualRoomsUrl(server.url, { user_id: BOB }, path),
-        { headers: { authorization: `Bearer ${token}` } },
-      ],
-    ],
-    [
-      'query token',
-      UNSTABLE_PATH,
-      (path) => [mutualRoomsUrl(server.url, { user_id: BOB, access_token: token }, path), {}],
-    ],
+    ['query token', (path) => [mutualRoomsUrl(server.url, { user_id: BOB, access_token: token }, path), {}]],
   ];
+  const requests = [STABLE_PATH, UNSTABLE_PATH].flatMap((path) =>
+    credentials.map(([name, build]) => [name, path, build] as const),
+  );
 
   it.each(requests)('validates the response of a request with a %s on %s', async (_name, path, build) => {
     const [url, init] = build(path);

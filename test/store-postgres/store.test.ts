@@ -242,7 +242,7 @@ describe.skipIf(postgres.url === undefined)(suiteName('PostgresStore', postgres)
       expect(await allMemberships()).toEqual(records);
     });
 
-    it('leaves statistics and a visibility map for the imported rows', async () => {
+    it('analyzes and vacuums imported rows', async () => {
       const records = Array.from({ length: 500 }, (_, index) => member(`!r${index % 50}`, `@u${index}:s`));
       await store.importMemberships(fromArray(records));
 
@@ -258,7 +258,7 @@ describe.skipIf(postgres.url === undefined)(suiteName('PostgresStore', postgres)
       expect(stats.rows[0]?.visible).toBe(stats.rows[0]?.pages);
     });
 
-    it('reports stored rows when the VACUUM after the import fails', async () => {
+    it('reports stored rows on failed VACUUM', async () => {
       const locker = await admin.connect();
       try {
         // The lock lets the import commit and holds its VACUUM, whose connection then ends.
@@ -282,7 +282,7 @@ describe.skipIf(postgres.url === undefined)(suiteName('PostgresStore', postgres)
         );
         await admin.query('SELECT pg_terminate_backend($1)', [pid]);
         const error = await outcome;
-        // A lost connection makes it a StoreUnavailableError, whose message keeps the whole story.
+        // A lost connection makes it a StoreUnavailableError. Its message still names the stored rows.
         expect(error).toBeInstanceOf(StoreUnavailableError);
         expect((error as Error).message).toMatch(
           /^PostgreSQL is unavailable: imported 2 records into 2 memberships, but VACUUM \(ANALYZE\) memberships failed afterwards: /,
